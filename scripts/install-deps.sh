@@ -1,0 +1,29 @@
+#!/usr/bin/env bash
+# Installs everything confab needs to build, test and benchmark, from Debian's
+# packages. Idempotent, and quick when everything is already there: it only
+# calls apt when a package is missing.
+set -euo pipefail
+
+packages=(
+  # toolchain
+  build-essential cmake ninja-build ccache pkg-config clang libclang-rt-14-dev
+  # libraries named in DESIGN.md that the code uses so far
+  libasio-dev libssl-dev libidn-dev libspdlog-dev libfmt-dev libcli11-dev
+  nlohmann-json3-dev libtomlplusplus-dev libgtest-dev libgmock-dev libbenchmark-dev
+  # test peers and the NAT lab
+  python3 iproute2 nftables iptables conntrack coturn stun-client procps
+)
+
+missing=()
+for p in "${packages[@]}"; do
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+done
+
+if ((${#missing[@]})); then
+  echo "install-deps: installing ${missing[*]}"
+  SUDO=""
+  [[ $(id -u) -eq 0 ]] || SUDO="sudo"
+  $SUDO apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+fi
+echo "install-deps: all ${#packages[@]} packages present"

@@ -1,0 +1,9 @@
+#pragma once
+// What `confab`'s exit status means, for every subcommand (docs/nat-report.md).
+namespace confab::client {
+inline constexpr int exit_ok = 0;
+inline constexpr int exit_internal = 1;
+inline constexpr int exit_usage = 2;
+inline constexpr int exit_unreachable = 3;  // the server could not be reached at all
+inline constexpr int exit_protocol = 4;     // the server answered with an error or nonsense
+}  // namespace confab::client

@@ -1,0 +1,228 @@
+#include "server/config.hpp"
+
+#include <toml++/toml.h>
+
+#include <fstream>
+#include <map>
+#include <sstream>
+#include <thread>
+
+namespace confab::server {
+
+namespace {
+
+constexpr std::string_view embedded_defaults =
+#include "server/default_config.inc"
+    ;
+
+// One value the user wrote, with where they wrote it.
+struct Setting {
+  toml::node_view<const toml::node> node;
+  std::string where;
+};
+
+std::string location_of(const toml::parse_error& e, const std::string& file) {
+  return file + ":" + std::to_string(e.source().begin.line);
+}
+
+std::string location(const toml::node& n, const std::string& fallback) {
+  const auto& src = n.source();
+  if (src.path && src.begin.line) return *src.path + ":" + std::to_string(src.begin.line);
+  return fallback;
+}
+
+void flatten(const toml::table& t, const std::string& prefix, std::map<std::string, const toml::node*>& out) {
+  for (const auto& [k, v] : t) {
+    std::string key = prefix.empty() ? std::string(k.str()) : prefix + "." + std::string(k.str());
+    if (const auto* sub = v.as_table())
+      flatten(*sub, key, out);
+    else
+      out[key] = &v;
+  }
+}
+
+const char* type_name(toml::node_type t) {
+  switch (t) {
+    case toml::node_type::string: return "a string";
+    case toml::node_type::integer: return "an integer";
+    case toml::node_type::floating_point: return "a number";
+    case toml::node_type::boolean: return "true or false";
+    case toml::node_type::array: return "an array";
+    case toml::node_type::table: return "a table";
+    default: return "a value";
+  }
+}
+
+class Reader {
+ public:
+  std::map<std::string, const toml::node*> defaults;
+  std::map<std::string, std::pair<const toml::node*, std::string>> user;  // key → node, where
+  std::optional<ConfigError> error;
+
+  const toml::node& node(const std::string& key) const {
+    if (auto it = user.find(key); it != user.end()) return *it->second.first;
+    return *defaults.at(key);
+  }
+  std::string where(const std::string& key) const {
+    if (auto it = user.find(key); it != user.end()) return it->second.second;
+    return "built-in defaults";
+  }
+  void fail(const std::string& key, std::string problem) {
+    if (!error) error = ConfigError{where(key), key, std::move(problem)};
+  }
+
+  std::string str(const std::string& key) { return node(key).value<std::string>().value_or(""); }
+  bool boolean(const std::string& key) { return node(key).value<bool>().value_or(false); }
+  double number(const std::string& key, double min, double max) {
+    double v = node(key).value<double>().value_or(0);
+    if (v < min || v > max) fail(key, "must be between " + fmt(min) + " and " + fmt(max));
+    return v;
+  }
+  std::int64_t integer(const std::string& key, std::int64_t min, std::int64_t max) {
+    auto v = node(key).value<std::int64_t>().value_or(0);
+    if (v < min || v > max) fail(key, "must be between " + std::to_string(min) + " and " + std::to_string(max));
+    return v;
+  }
+  static std::string fmt(double d) {
+    std::ostringstream o;
+    o << d;
+    return o.str();
+  }
+};
+
+Result<std::monostate, ConfigError> collect(const toml::table& t, const std::string& where_fallback,
+                                            Reader& r) {
+  std::map<std::string, const toml::node*> flat;
+  flatten(t, "", flat);
+  for (const auto& [key, node] : flat) {
+    auto def = r.defaults.find(key);
+    std::string where = location(*node, where_fallback);
+    if (def == r.defaults.end()) return unexpected(ConfigError{where, key, "unknown key"});
+    auto want = def->second->type();
+    auto got = node->type();
+    bool ok = want == got || (want == toml::node_type::floating_point && got == toml::node_type::integer);
+    if (!ok)
+      return unexpected(ConfigError{where, key, std::string("expected ") + type_name(want) + ", found " +
+                                                    type_name(got)});
+    r.user[key] = {node, where};
+  }
+  return std::monostate{};
+}
+
+std::optional<IpAddress> address(Reader& r, const std::string& key, bool allow_empty) {
+  std::string text = r.str(key);
+  if (text.empty()) {
+    if (!allow_empty) r.fail(key, "an address is required");
+    return std::nullopt;
+  }
+  auto ip = IpAddress::parse(text);
+  if (!ip) r.fail(key, "\"" + text + "\" is not an IPv4 or IPv6 address");
+  return ip;
+}
+
+}  // namespace
+
+std::string ConfigError::message() const { return where + ": " + key + ": " + problem; }
+
+std::string_view default_config_text() { return embedded_defaults; }
+
+Result<Config, ConfigError> load_config(const std::optional<std::filesystem::path>& file,
+                                        const std::vector<std::string>& overrides) {
+  // The parsed tables must outlive the Reader, which points into them.
+  toml::table defaults_table = toml::parse(embedded_defaults, std::string_view("built-in defaults"));
+  toml::table user_table;
+  std::vector<toml::table> override_tables;
+  Reader r;
+  flatten(defaults_table, "", r.defaults);
+
+  if (file) {
+    std::ifstream in(*file);
+    if (!in) return unexpected(ConfigError{file->string(), "", "cannot read the file"});
+    try {
+      user_table = toml::parse(in, std::string_view(file->string()));
+    } catch (const toml::parse_error& e) {
+      return unexpected(ConfigError{location_of(e, file->string()), "", std::string(e.description())});
+    }
+    if (auto c = collect(user_table, file->string(), r); !c) return unexpected(c.error());
+  }
+  override_tables.reserve(overrides.size());
+  for (const auto& o : overrides) {
+    std::string where = "--set " + o;
+    auto eq = o.find('=');
+    if (eq == std::string::npos)
+      return unexpected(ConfigError{where, o, "expected section.key=value"});
+    try {
+      override_tables.push_back(toml::parse(std::string_view(o), std::string_view(where)));
+    } catch (const toml::parse_error&) {
+      // A bare word ("--set log.level=debug") is meant as a string.
+      std::string quoted = o.substr(0, eq) + "=\"" + o.substr(eq + 1) + "\"";
+      try {
+        override_tables.push_back(toml::parse(std::string_view(quoted), std::string_view(where)));
+      } catch (const toml::parse_error& e) {
+        return unexpected(ConfigError{where, o.substr(0, eq), std::string(e.description())});
+      }
+    }
+    if (auto c = collect(override_tables.back(), where, r); !c) return unexpected(c.error());
+  }
+
+  Config c;
+  c.log.level = r.str("log.level");
+  if (c.log.level != "trace" && c.log.level != "debug" && c.log.level != "info" && c.log.level != "warn" &&
+      c.log.level != "error")
+    r.fail("log.level", "must be one of trace, debug, info, warn, error");
+  c.log.format = r.str("log.format");
+  if (c.log.format != "text" && c.log.format != "json") r.fail("log.format", "must be text or json");
+
+  c.server.data_dir = r.str("server.data_dir");
+  if (c.server.data_dir.empty()) r.fail("server.data_dir", "must not be empty");
+  c.server.workers = static_cast<unsigned>(r.integer("server.workers", 0, 256));
+  if (c.server.workers == 0) c.server.workers = std::max(1u, std::thread::hardware_concurrency());
+  c.server.control_socket = r.str("server.control_socket");
+  if (c.server.control_socket.empty()) c.server.control_socket = c.server.data_dir / "confabd.sock";
+  c.server.stats_interval = std::chrono::seconds(r.integer("server.stats_interval", 0, 86400));
+
+  auto& s = c.snatmap;
+  s.enabled = r.boolean("snatmap.enabled");
+  s.address = address(r, "snatmap.address", false).value_or(IpAddress{});
+  s.alternate_address = address(r, "snatmap.alternate_address", true);
+  s.alternate_port_offset = static_cast<std::uint16_t>(r.integer("snatmap.alternate_port_offset", 1, 1000));
+  s.ports.clear();
+  if (const auto* arr = r.node("snatmap.ports").as_array()) {
+    for (const auto& p : *arr) {
+      auto v = p.value<std::int64_t>();
+      if (!v || *v < 1 || *v + s.alternate_port_offset > 65535) {
+        r.fail("snatmap.ports", "expected port numbers from 1 to " +
+                                    std::to_string(65535 - s.alternate_port_offset) +
+                                    " (the alternate port is port + alternate_port_offset)");
+        break;
+      }
+      s.ports.push_back(static_cast<std::uint16_t>(*v));
+    }
+  }
+  if (s.enabled && s.ports.empty()) r.fail("snatmap.ports", "at least one port is needed when enabled");
+  s.udp = r.boolean("snatmap.udp");
+  s.tcp = r.boolean("snatmap.tcp");
+  s.software = r.str("snatmap.software");
+  if (s.software.size() > 127) r.fail("snatmap.software", "at most 127 characters");
+  if (s.alternate_address) {
+    if (s.address.is_unspecified())
+      r.fail("snatmap.alternate_address",
+             "needs snatmap.address to be a specific address (RESPONSE-ORIGIN and OTHER-ADDRESS must be true)");
+    else if (s.alternate_address->family() != s.address.family())
+      r.fail("snatmap.alternate_address", "must be of the same IP family as snatmap.address");
+    else if (*s.alternate_address == s.address)
+      r.fail("snatmap.alternate_address", "must differ from snatmap.address");
+  }
+  auto& l = s.limits;
+  l.requests_per_second = r.number("snatmap.limits.requests_per_second", 0, 1e9);
+  l.burst = r.number("snatmap.limits.burst", 1, 1e9);
+  l.tracked_sources = static_cast<std::size_t>(r.integer("snatmap.limits.tracked_sources", 1, 100'000'000));
+  l.tcp_connections = static_cast<std::size_t>(r.integer("snatmap.limits.tcp_connections", 1, 1'000'000));
+  l.tcp_idle_timeout = std::chrono::seconds(r.integer("snatmap.limits.tcp_idle_timeout", 1, 86400));
+  l.max_message_size = static_cast<std::size_t>(r.integer("snatmap.limits.max_message_size", 548, 65535));
+
+  if (r.error) return unexpected(*r.error);
+  return c;
+}
+
+}  // namespace confab::server

@@ -1,0 +1,71 @@
+#pragma once
+// confabd's configuration: embedded defaults (default_config.toml), then the
+// user's file, then --set overrides. Unknown keys and wrong types are errors
+// that name the key and where it was written.
+#include <chrono>
+#include <cstdint>
+#include <filesystem>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "core/address.hpp"
+#include "core/result.hpp"
+
+namespace confab::server {
+
+struct LogConfig {
+  std::string level = "info";
+  std::string format = "text";
+};
+
+struct ServerConfig {
+  std::filesystem::path data_dir = "confab-data";
+  unsigned workers = 0;
+  std::filesystem::path control_socket;  // resolved: never empty after load
+  std::chrono::seconds stats_interval{60};
+};
+
+struct SnatmapLimits {
+  double requests_per_second = 200;
+  double burst = 400;
+  std::size_t tracked_sources = 65536;
+  std::size_t tcp_connections = 1024;
+  std::chrono::seconds tcp_idle_timeout{30};
+  std::size_t max_message_size = 1500;
+};
+
+struct SnatmapConfig {
+  bool enabled = true;
+  IpAddress address;
+  std::optional<IpAddress> alternate_address;
+  std::vector<std::uint16_t> ports{5678, 3478};
+  std::uint16_t alternate_port_offset = 1;
+  bool udp = true;
+  bool tcp = true;
+  std::string software = "confab";
+  SnatmapLimits limits;
+};
+
+struct Config {
+  LogConfig log;
+  ServerConfig server;
+  SnatmapConfig snatmap;
+};
+
+struct ConfigError {
+  std::string where;    // "confab.toml:12", "--set snatmap.ports=...", "built-in defaults"
+  std::string key;      // "snatmap.ports"
+  std::string problem;  // "expected an array of port numbers"
+  std::string message() const;  // one line: "confab.toml:12: snatmap.ports: expected ..."
+};
+
+std::string_view default_config_text();
+
+// `file` may be empty (defaults only); overrides are "section.key=value"
+// with a TOML value (a bare word is taken as a string).
+Result<Config, ConfigError> load_config(const std::optional<std::filesystem::path>& file,
+                                        const std::vector<std::string>& overrides);
+
+}  // namespace confab::server

@@ -1,0 +1,177 @@
+#include "server/daemon.hpp"
+
+#include <asio/io_context.hpp>
+#include <asio/local/stream_protocol.hpp>
+#include <asio/read_until.hpp>
+#include <asio/signal_set.hpp>
+#include <asio/steady_timer.hpp>
+#include <asio/streambuf.hpp>
+#include <asio/write.hpp>
+#include <nlohmann/json.hpp>
+
+#include <filesystem>
+#include <functional>
+#include <istream>
+
+#include "server/control.hpp"
+#include "server/snatmap_service.hpp"
+
+namespace confab::server {
+
+namespace {
+
+using local_stream = asio::local::stream_protocol;
+
+nlohmann::json counters_json(const snatmap::ReflectorCounters& c) {
+  return {{"received", c.received},       {"answered", c.answered},   {"error_responses", c.error_responses},
+          {"classic", c.classic},         {"malformed", c.malformed}, {"not_request", c.not_request},
+          {"rate_limited", c.rate_limited}, {"unroutable", c.unroutable}};
+}
+
+nlohmann::json status_json(const SnatmapService* snatmap, Instant started) {
+  nlohmann::json j;
+  j["program"] = "confabd";
+  j["version"] = "0.1.0";
+  j["pid"] = ::getpid();
+  j["uptime_seconds"] = std::chrono::duration_cast<std::chrono::seconds>(Clock::now() - started).count();
+  if (snatmap) {
+    auto st = snatmap->status();
+    j["snatmap"] = {{"listening", st.listening},
+                    {"udp", counters_json(st.udp)},
+                    {"tcp", counters_json(st.tcp)},
+                    {"tcp_connections",
+                     {{"open", st.connections.open},
+                      {"accepted", st.connections.accepted},
+                      {"refused_over_limit", st.connections.refused_over_limit},
+                      {"closed_invalid", st.connections.closed_invalid},
+                      {"closed_idle", st.connections.closed_idle}}}};
+  }
+  return j;
+}
+
+std::string counters_line(const SnatmapService& s) {
+  auto st = s.status();
+  auto total = st.udp;
+  total += st.tcp;
+  return fmt::format(
+      "snatmap counters: received={} answered={} errors={} classic={} malformed={} not_request={} "
+      "rate_limited={} tcp_open={} tcp_refused={}",
+      total.received, total.answered, total.error_responses, total.classic, total.malformed, total.not_request,
+      total.rate_limited, st.connections.open, st.connections.refused_over_limit);
+}
+
+// Serves one command per connection on the control socket.
+class ControlServer {
+ public:
+  ControlServer(asio::io_context& io, const std::filesystem::path& path, std::function<std::string()> status)
+      : acceptor_(io, local_stream::endpoint(path.string())), status_(std::move(status)) {
+    accept();
+  }
+
+ private:
+  struct Connection {
+    explicit Connection(local_stream::socket s) : socket(std::move(s)) {}
+    local_stream::socket socket;
+    asio::streambuf in{256};  // a command is one short line; more is refused
+    std::string out;
+  };
+
+  void accept() {
+    acceptor_.async_accept([this](std::error_code ec, local_stream::socket s) {
+      if (ec == asio::error::operation_aborted) return;
+      if (!ec) serve(std::make_shared<Connection>(std::move(s)));
+      accept();
+    });
+  }
+
+  void serve(std::shared_ptr<Connection> c) {
+    asio::async_read_until(c->socket, c->in, '\n', [this, c](std::error_code ec, std::size_t) {
+      if (ec) return;
+      std::istream is(&c->in);
+      std::string command;
+      std::getline(is, command);
+      if (command == "status")
+        c->out = status_();
+      else
+        c->out = nlohmann::json{{"error", "unknown command: " + command}}.dump();
+      c->out.push_back('\n');
+      asio::async_write(c->socket, asio::buffer(c->out), [c](std::error_code, std::size_t) {});
+    });
+  }
+
+  local_stream::acceptor acceptor_;
+  std::function<std::string()> status_;
+};
+
+}  // namespace
+
+int run_daemon(const Config& config, std::shared_ptr<spdlog::logger> log) {
+  const Instant started = Clock::now();
+  std::error_code ec;
+  std::filesystem::create_directories(config.server.data_dir, ec);
+  if (ec) {
+    log->error("cannot create server.data_dir {}: {}", config.server.data_dir.string(), ec.message());
+    return exit_runtime_error;
+  }
+  const auto& control_path = config.server.control_socket;
+  if (control_socket_alive(control_path)) {
+    log->error("another confabd is already running here (it answers on {}); stop it or set server.data_dir",
+               control_path.string());
+    return exit_runtime_error;
+  }
+  std::filesystem::remove(control_path, ec);  // a stale socket from a crashed run
+
+  std::unique_ptr<SnatmapService> snatmap;
+  if (config.snatmap.enabled) {
+    auto started_service = SnatmapService::start(config, log);
+    if (!started_service) {
+      log->error("{}", started_service.error());
+      return exit_runtime_error;
+    }
+    snatmap = std::move(started_service.value());
+  }
+
+  asio::io_context io{1};
+  std::unique_ptr<ControlServer> control;
+  try {
+    control = std::make_unique<ControlServer>(io, control_path,
+                                              [&] { return status_json(snatmap.get(), started).dump(); });
+  } catch (const std::system_error& e) {
+    log->error("cannot open the control socket {} (server.control_socket): {}", control_path.string(),
+               e.code().message());
+    return exit_runtime_error;
+  }
+
+  asio::signal_set signals(io, SIGINT, SIGTERM);
+  signals.async_wait([&](std::error_code e, int signo) {
+    if (e) return;
+    log->info("received {}, shutting down", signo == SIGINT ? "SIGINT" : "SIGTERM");
+    io.stop();
+  });
+
+  asio::steady_timer stats_timer(io);
+  std::function<void()> schedule_stats = [&] {
+    if (config.server.stats_interval.count() == 0 || !snatmap) return;
+    stats_timer.expires_after(config.server.stats_interval);
+    stats_timer.async_wait([&](std::error_code e) {
+      if (e) return;
+      log->info("{}", counters_line(*snatmap));
+      schedule_stats();
+    });
+  };
+  schedule_stats();
+
+  log->info("confabd ready (data_dir={}, control socket {})", config.server.data_dir.string(), control_path.string());
+  io.run();
+
+  if (snatmap) {
+    snatmap->stop();
+    log->info("{}", counters_line(*snatmap));
+  }
+  control.reset();
+  std::filesystem::remove(control_path, ec);
+  log->info("confabd stopped");
+  return exit_ok;
+}
+
+}  // namespace confab::server
