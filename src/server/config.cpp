@@ -27,6 +27,8 @@ std::string location_of(const toml::parse_error& e, const std::string& file) {
 
 std::string location(const toml::node& n, const std::string& fallback) {
   const auto& src = n.source();
+  // A --set override is one line of its own: its text says more than ":1".
+  if (src.path && src.path->starts_with("--set ")) return *src.path;
   if (src.path && src.begin.line) return *src.path + ":" + std::to_string(src.begin.line);
   return fallback;
 }

@@ -194,6 +194,8 @@ void NatDiscovery::start_lifetime_step(Instant now) {
     if (report_.mapping_lifetime)
       note("The mapping survived every idle time tried; it lasts at least " +
            seconds_text(steps[lifetime_index_ - 1]));
+    else
+      note("The mapping lifetime test was not run: no idle time fits in its maximum duration");
     step_ = DiscoveryStep::done;
     return;
   }

@@ -20,9 +20,13 @@ const char* to_string(DecodeErrorCode c);
 
 struct DecodeError {
   DecodeErrorCode code = DecodeErrorCode::too_short;
-  std::size_t offset = 0;           // byte offset in the message where it went wrong
+  // Byte offset in the message where it went wrong: 0 for the header as a
+  // whole, 2 for its length field, an attribute's header for errors about the
+  // attribute as a whole (truncated, misplaced, fingerprint mismatch), and
+  // its value (header + 4) for bad_attribute_value.
+  std::size_t offset = 0;
   std::uint16_t attribute = 0;      // the attribute involved, 0 if none
-  std::string detail;               // e.g. "XOR-MAPPED-ADDRESS: family 0x03 is neither IPv4 nor IPv6"
+  std::string detail;               // e.g. "family 0x03 is neither IPv4 (0x01) nor IPv6 (0x02)"
 
   // "STUN decode error at byte 24 (XOR-MAPPED-ADDRESS): bad attribute value: family 0x03 ..."
   std::string message() const;

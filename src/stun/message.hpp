@@ -99,7 +99,9 @@ struct Message {
 // equal to the bytes given, every attribute inside the message, known
 // attributes well-formed (address families, lengths, string limits), nothing
 // but MESSAGE-INTEGRITY-SHA256/FINGERPRINT after MESSAGE-INTEGRITY, nothing
-// after FINGERPRINT, and a FINGERPRINT that is present must be correct.
+// but FINGERPRINT after MESSAGE-INTEGRITY-SHA256, nothing after FINGERPRINT,
+// and a FINGERPRINT that is present must be correct. Padding bytes are
+// ignored. Never throws; never reads outside `bytes`.
 Result<Message, DecodeError> parse(ByteView bytes);
 
 // Cheap demultiplexing test (RFC 7983 first byte, cookie, length): true when

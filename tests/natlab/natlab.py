@@ -297,7 +297,7 @@ class Router(Host):
     ``mapping``, ``filtering``, ``hairpin``, ``block_udp``."""
 
     def __init__(self, lab, name, ns, index, mapping, filtering, hairpin,
-                 block_udp):
+                 block_udp, sip_alg=False):
         self.index = index
         self.wan_address = "198.51.100.%d" % index
         self.lan_network = ipaddress.ip_network(
@@ -307,6 +307,7 @@ class Router(Host):
         self.filtering = filtering
         self.hairpin = hairpin
         self.block_udp = block_udp
+        self.sip_alg = sip_alg
         self.clients = []
         super().__init__(lab, name, ns, [self.wan_address])
 
@@ -315,70 +316,91 @@ class Router(Host):
         return self.mapping is not None
 
     def ruleset(self):
-        """The nftables ruleset (text) that gives this router its behaviour."""
+        """The nftables ruleset (text) that gives this router its behaviour.
+
+        Sets and maps, filled on the way out (chain ``record``, after SNAT):
+        ``mappings``  external addr . port -> internal addr . port (UDP)
+        ``internal``  internal addr . port -> external addr . port (UDP, EIM)
+        ``contacted`` external (or, without NAT, internal) addr . port .
+                      remote addr: the address-dependent filter's permits
+        """
         R, L = self.wan_address, str(self.lan_network)
         nat, filt = self.nat, self.filtering
-        forward = []
-        if self.block_udp:
-            forward.append("meta l4proto udp drop")
-        forward += [
-            "ct state established,related accept",
-            'iifname "lan" accept',
-        ]
+        to_map = "ip daddr . udp dport map @mappings"
+
+        forward = ["meta l4proto udp drop"] if self.block_udp else []
+        forward += ["ct state established,related accept",
+                    'iifname "lan" accept']
         if nat:
-            # Inbound packets DNATed by our own rules (EIF/ADF); anything
-            # else new from the WAN side is dropped.
+            # Inbound packets DNATed through our map (EIF/ADF/hairpin);
+            # anything else new from the WAN side dies (policy drop).
             forward.append('iifname "wan" oifname "lan" ct status dnat accept')
-        else:
-            if filt == EIM:
-                forward.append('iifname "wan" oifname "lan" accept')
-            elif filt == ADM:
-                forward.append('iifname "wan" oifname "lan" ip daddr . udp '
-                               'dport . ip saddr @contacted accept')
-        dstnat, srcnat, record = [], [], []
+        elif filt == EIM:
+            forward.append('iifname "wan" oifname "lan" accept')
+        elif filt == ADM:
+            forward.append('iifname "wan" oifname "lan" ip daddr . udp dport '
+                           '. ip saddr @contacted accept')
+
+        dstnat, srcnat, record, helpers = [], [], [], []
         if nat:
-            masq = "masquerade fully-random" if self.mapping == APDM \
-                else "masquerade"
-            srcnat.append('oifname "wan" ' + masq)
             if filt == EIM:
-                dstnat.append('iifname "wan" ip daddr %s '
-                              'dnat ip to ip daddr . udp dport map @mappings' % R)
+                dstnat.append('iifname "wan" ip daddr %s dnat ip to %s'
+                              % (R, to_map))
             elif filt == ADM:
                 dstnat.append('iifname "wan" ip daddr . udp dport . ip saddr '
-                              '@contacted dnat ip to ip daddr . udp dport '
-                              'map @mappings')
+                              '@contacted dnat ip to ' + to_map)
             if self.hairpin:
-                dstnat.append('iifname "lan" ip daddr %s '
-                              'dnat ip to ip daddr . udp dport map @mappings' % R)
+                dstnat.append('iifname "lan" ip daddr %s dnat ip to %s'
+                              % (R, to_map))
+                # Hairpinned packets carry the sender's external address.
                 srcnat.append('oifname "lan" ip saddr %s ct status dnat '
                               'snat ip to %s' % (L, R))
-            # Record each mapping (external address . port -> internal
-            # address . port) after SNAT. Connections that came in through
-            # the map have the client on their reply side.
-            record += [
-                'oifname "wan" meta l4proto udp ct direction original update '
-                '@mappings { ip saddr . udp sport : ct original ip saddr . '
-                'ct original proto-src }',
-                'oifname "wan" meta l4proto udp ct direction reply update '
-                '@mappings { ip saddr . udp sport : ct reply ip saddr . '
-                'ct reply proto-src }',
-            ]
+            if self.mapping == EIM:
+                # Reuse the internal endpoint's existing mapping even when
+                # plain masquerade would pick another port (port clash
+                # between two clients): a strict endpoint-independent map.
+                srcnat.append('oifname "wan" meta l4proto udp snat ip to '
+                              'ip saddr . udp sport map @internal')
+                srcnat.append('oifname "wan" masquerade')
+            else:
+                srcnat.append('oifname "wan" masquerade fully-random')
+            # Connections that came in through the map have the client on
+            # their reply side.
+            for d in ("original", "reply"):
+                record.append(
+                    'oifname "wan" meta l4proto udp ct direction %s update '
+                    '@mappings { ip saddr . udp sport : ct %s ip saddr . '
+                    'ct %s proto-src }' % (d, d, d))
+                if self.mapping == EIM:
+                    record.append(
+                        'oifname "wan" meta l4proto udp ct direction %s update '
+                        '@internal { ct %s ip saddr . ct %s proto-src : '
+                        'ip saddr . udp sport }' % (d, d, d))
         record.append('oifname "wan" meta l4proto udp update @contacted '
                       '{ ip saddr . udp sport . ip daddr }')
+        if self.sip_alg:
+            helpers.append("udp dport 5060 ct helper set \"sip\"")
 
         def chain(name, hook, prio, rules, policy="accept"):
-            body = "".join("\t\t%s\n" % r for r in rules)
+            kind, where = hook.split()
             return ("\tchain %s {\n\t\ttype %s hook %s priority %s; "
-                    "policy %s;\n%s\t}\n" % (name, hook.split()[0],
-                                             hook.split()[1], prio, policy,
-                                             body))
+                    "policy %s;\n%s\t}\n" % (
+                        name, kind, where, prio, policy,
+                        "".join("\t\t%s\n" % r for r in rules)))
+
+        def dynamic(kind, name, typ):
+            return ("\t%s %s {\n\t\ttype %s\n\t\tflags dynamic,timeout\n"
+                    "\t\ttimeout %ds\n\t}\n" % (kind, name, typ,
+                                                  _MAP_TIMEOUT))
+        ep = "ipv4_addr . inet_service"
         t = "table ip natlab {\n"
-        t += ("\tmap mappings {\n\t\ttype ipv4_addr . inet_service : ipv4_addr . "
-              "inet_service\n\t\tflags dynamic,timeout\n\t\ttimeout %ds\n"
-              "\t}\n" % _MAP_TIMEOUT)
-        t += ("\tset contacted {\n\t\ttype ipv4_addr . inet_service . "
-              "ipv4_addr\n\t\tflags dynamic,timeout\n\t\ttimeout %ds\n\t}\n"
-              % _MAP_TIMEOUT)
+        t += dynamic("map", "mappings", ep + " : " + ep)
+        t += dynamic("map", "internal", ep + " : " + ep)
+        t += dynamic("set", "contacted", ep + " . ipv4_addr")
+        if self.sip_alg:
+            t += ('\tct helper sip {\n\t\ttype "sip" protocol udp\n'
+                  '\t\tl3proto ip\n\t}\n')
+            t += chain("helpers", "filter prerouting", "filter", helpers)
         # Unsolicited packets to the router itself die here, before
         # conntrack confirms an entry for them (the DESIGN pitfall).
         t += chain("input", "filter input", "filter",
@@ -390,8 +412,7 @@ class Router(Host):
             t += chain("dstnat", "nat prerouting", "dstnat", dstnat)
             t += chain("srcnat", "nat postrouting", "srcnat", srcnat)
         t += chain("record", "filter postrouting", "srcnat + 100", record)
-        t += "}\n"
-        return t
+        return t + "}\n"
 
     def conntrack(self):
         """The router's conntrack table as text (for debugging)."""
@@ -572,14 +593,16 @@ class Lab:
         return self._server
 
     def router(self, name, mapping=EIM, filtering=APDM, hairpin=False,
-               block_udp=False):
+               block_udp=False, sip_alg=False):
         """Add a router namespace; returns a Router.
 
         ``mapping``: None (no NAT), "endpoint-independent" or
         "address-and-port-dependent". ``filtering``: "endpoint-independent",
         "address-dependent" or "address-and-port-dependent". ``hairpin``:
         loop LAN packets for the router's own WAN address back in.
-        ``block_udp``: drop all UDP. See ``PRESETS`` for the classic types.
+        ``block_udp``: drop all UDP. ``sip_alg``: turn on the kernel's SIP
+        ALG (nf_nat_sip, an nft ``ct helper``) for UDP port 5060.
+        See ``PRESETS`` for the classic types.
         """
         if mapping not in (None, EIM, APDM):
             raise ValueError("mapping must be None, %r or %r" % (EIM, APDM))
@@ -592,7 +615,7 @@ class Lab:
             raise ValueError("at most 16 routers")
         ns = self._new_ns("r-" + name)
         r = Router(self, name, ns, index, mapping, filtering, hairpin,
-                   block_udp)
+                   block_udp, sip_alg)
         self._plug(ns, "wan", "r%d" % index)
         self._ip(ns, "addr add %s/24 dev wan" % r.wan_address)
         self._ip(ns, "route add %s dev wan" % SERVER_NET)

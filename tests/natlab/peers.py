@@ -48,6 +48,12 @@ def build_topologies(lab, topologies=None):
     return out
 
 
+def _start_logged(host, logfile, argv):
+    """host.popen(argv) with stdout and stderr going to ``logfile``."""
+    with open(logfile, "w") as log:
+        return host.popen(argv, stdout=log, stderr=subprocess.STDOUT)
+
+
 # ---- coturn --------------------------------------------------------------
 
 def coturn_missing():
@@ -59,16 +65,15 @@ def coturn_missing():
 
 def start_coturn(server, workdir):
     """coturn as an RFC 5780 STUN server on 203.0.113.10 and .11, port
-    3478 (alternate port 3479), UDP and TCP, no auth, no relay use."""
-    log = open(os.path.join(workdir, "turnserver.log"), "w")
-    proc = server.popen([
+    3478 (alternate port 3479), UDP and TCP, no auth. Log in workdir."""
+    proc = _start_logged(server, os.path.join(workdir, "turnserver.log"), [
         "turnserver", "-n", "--no-cli", "--no-tls", "--no-dtls",
         "-L", natlab.SERVER_ADDRESSES[0], "-L", natlab.SERVER_ADDRESSES[1],
         "--listening-port", str(COTURN_PORT), "-z",
         "--db", os.path.join(workdir, "turndb.sqlite"),
         "--pidfile", os.path.join(workdir, "turnserver.pid"),
         "--log-file", "stdout", "--simple-log", "--no-software-attribute",
-    ], stdout=log, stderr=subprocess.STDOUT)
+    ])
     for port, proto in ((COTURN_PORT, "udp"), (COTURN_PORT + 1, "udp"),
                         (COTURN_PORT, "tcp")):
         server.wait_listening(port, proto, proc=proc)
@@ -138,15 +143,15 @@ def confab_bin_dir():
 
 def start_confabd(server, bindir, workdir):
     """confabd in the server namespace with the SNATMAP reflector on
-    203.0.113.10 and alternate 203.0.113.11 (ports 5678/5679, 3478/3479)."""
-    log = open(os.path.join(workdir, "confabd.log"), "w")
-    proc = server.popen([
+    203.0.113.10 and alternate 203.0.113.11 (ports 5678/5679, 3478/3479).
+    Data and log (confabd.log) in workdir."""
+    proc = _start_logged(server, os.path.join(workdir, "confabd.log"), [
         os.path.join(bindir, "confabd"),
         "--set", 'snatmap.address="%s"' % natlab.SERVER_ADDRESSES[0],
         "--set", 'snatmap.alternate_address="%s"' % natlab.SERVER_ADDRESSES[1],
         "--set", 'server.data_dir="%s"' % workdir,
         "--set", "server.workers=1",
-    ], stdout=log, stderr=subprocess.STDOUT)
+    ])
     for port, proto in ((CONFABD_PORT, "udp"), (CONFABD_PORT + 1, "udp"),
                         (CONFABD_PORT, "tcp")):
         server.wait_listening(port, proto, timeout=20, proc=proc)

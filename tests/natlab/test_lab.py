@@ -201,6 +201,16 @@ class Topologies(unittest.TestCase):
         self.assertEqual(m1, "198.51.100.1:41000")
         self.assertTrue(m2.startswith("198.51.100.1:"), m2)
         self.assertNotEqual(m1, m2)
+        # ... and a2 keeps its (moved) mapping for another destination,
+        # although port 41000 towards that one would be free: the router
+        # is strictly endpoint-independent, not just port-preserving.
+        self.assertEqual(self.ask(self.a2, 41000, "203.0.113.11"), m2)
+        self.assertEqual(self.ask(self.a1, 41000, "203.0.113.11"), m1)
+
+    def test_sip_alg_router(self):
+        r = self.lab.router("sip", **natlab.PRESETS["port-restricted-cone"],
+                            sip_alg=True)
+        self.assertIn('ct helper set "sip"', r.nft_list())
 
     def test_endpoint_independent_mapping_keeps_port(self):
         self.assertEqual(self.ask(self.b1, 41001, SERVER),

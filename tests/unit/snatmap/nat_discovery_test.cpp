@@ -71,6 +71,8 @@ TEST(NatDiscovery, SendsTheFirstBindingRequestFromSocketZeroAtOnce) {
   EXPECT_EQ(m->cls, stun::MessageClass::request);
   EXPECT_FALSE(m->change_request().has_value());
   EXPECT_EQ(h.d.progress().step, DiscoveryStep::binding);
+  EXPECT_EQ(h.d.progress().transmission, 1);
+  EXPECT_STREQ(describe(h.d.progress().step), "asking the server for our mapped address");
   EXPECT_EQ(h.d.poll_timeout(), h.t0 + milliseconds(250));
 }
 

@@ -46,7 +46,7 @@ TEST(TooShort, FewerThanTwentyBytesAreNotAHeader) {
 }
 
 TEST(NotStun, LeadingBitsMustBeZero) {
-  for (std::uint8_t first : {0x40, 0x80, 0xC0}) {
+  for (std::uint8_t first : {std::uint8_t{0x40}, std::uint8_t{0x80}, std::uint8_t{0xC0}}) {
     Bytes bytes = request().finish();
     bytes[0] |= first;
     expect_error(bytes, DecodeErrorCode::not_stun, 0, 0);
@@ -183,7 +183,9 @@ TEST(Robustness, EveryPrefixAndEveryBitFlipOfTheVectorsIsHandled) {
         Bytes flipped = bytes;
         flipped[i] ^= static_cast<std::uint8_t>(1u << bit);
         auto m = parse(flipped);
-        if (!m) EXPECT_FALSE(m.error().message().empty());
+        if (!m) {
+          EXPECT_FALSE(m.error().message().empty());
+        }
       }
     }
   }
