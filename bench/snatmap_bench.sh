@@ -57,7 +57,7 @@ while (($#)); do
     --bench-dir) [[ -n ${2-} ]] || die "bad --bench-dir"; BENCH_DIR=$2; shift 2 ;;
     --confabd) [[ -n ${2-} ]] || die "bad --confabd"; CONFABD=$2; shift 2 ;;
     --json) [[ -n ${2-} ]] || die "bad --json"; JSON_OUT=$2; shift 2 ;;
-    --rounds) is_int "${2-}" && (($2 >= 1 && $2 <= 20)) || die "bad --rounds (1..20)"; ROUNDS=$2; shift 2 ;;
+    --rounds) { is_int "${2-}" && (($2 >= 1 && $2 <= 20)); } || die "bad --rounds (1..20)"; ROUNDS=$2; shift 2 ;;
     --targets) [[ -n ${2-} ]] || die "bad --targets"; TARGETS=$2; shift 2 ;;
     --server-cpu) is_int "${2-}" || die "bad --server-cpu"; SERVER_CPU=$2; shift 2 ;;
     --load-cpu) is_int "${2-}" || die "bad --load-cpu"; LOAD_CPU=$2; shift 2 ;;
@@ -93,6 +93,7 @@ fi
 # killed with SIGKILL.
 WORK=$(mktemp -d "${TMPDIR:-/tmp}/snatmap_bench.XXXXXX")
 declare -a PIDS=()
+# shellcheck disable=SC2317  # invoked by the EXIT trap
 cleanup() {
   local rc=$? pid i
   trap - EXIT INT TERM
@@ -176,7 +177,8 @@ json_num() {  # json_num KEY JSON -> number or empty
 # non-zero if nothing answered. The load generator runs in the background
 # and is waited for, so a signal to this script is handled at once.
 measure() {
-  local name=$1 port=$2 expect=$3 child out="$WORK/$name.load.json" lpid rc=0
+  local name=$1 port=$2 expect=$3 child out lpid rc=0
+  out="$WORK/$name.load.json"
   child=$(server_child "$SERVER_PID")
   taskset -c "$LOAD_CPU" "$LOAD_BIN" --target "127.0.0.1:$port" --expect "$expect" \
     --label "$name" --duration "$DURATION" --warmup "$WARMUP" \
@@ -191,7 +193,7 @@ measure() {
   return "$rc"
 }
 
-log_tail() { [[ -f $1 ]] && tail -n 5 "$1" | sed 's/^/    | /' >&2 || true; }
+log_tail() { if [[ -f $1 ]]; then tail -n 5 "$1" | sed 's/^/    | /' >&2; fi; }
 
 # run_target NAME -> sets RESULT to one JSON object with "status" (ok, not
 # built, not installed, failed to start, no responses, crashed) and, when it
@@ -205,7 +207,7 @@ run_target() {
   case $name in
     echo)
       start_server "$dir/log" "$ECHO_BIN" --bind "127.0.0.1:$port" --duration "$SERVER_LIFETIME"
-      expect=echo ;;
+      expect="echo" ;;
     coturn)
       if ! command -v turnserver >/dev/null; then
         RESULT="{\"target\":\"$name\",\"status\":\"not installed\"}"; return
@@ -218,7 +220,7 @@ run_target() {
         -L 127.0.0.1 -p "$port" -m 1 --no-rfc5780 --no-software-attribute \
         --log-file "$dir/turn.log" --simple-log --pidfile "$dir/turnserver.pid" \
         --userdb "$dir/turndb"
-      expect=stun ;;
+      expect="stun" ;;
     confabd)
       if [[ ! -x $CONFABD ]]; then
         RESULT="{\"target\":\"$name\",\"status\":\"not built\"}"; return
@@ -228,7 +230,7 @@ run_target() {
         --set snatmap.tcp=false --set snatmap.limits.requests_per_second=0 \
         --set 'snatmap.address="127.0.0.1"' --set "server.data_dir=\"$dir/data\"" \
         --set 'log.level="warn"'
-      expect=stun ;;
+      expect="stun" ;;
     *) RESULT="{\"target\":\"$name\",\"status\":\"unknown target\"}"; return ;;
   esac
   if ! wait_ready "$port" "$expect"; then

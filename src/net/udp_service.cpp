@@ -61,8 +61,8 @@ struct UdpService::Worker {
         if (auto t = handler->handle_datagram(now, Datagram{Transport::udp, r.local, r.remote, r.bytes}))
           out.push_back(std::move(*t));
       }
+      handler->publish();  // before sending: whoever sees an answer sees it counted
       flush();
-      handler->publish();
       if (n < batch.received().size()) break;
     }
   }

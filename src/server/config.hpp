@@ -33,7 +33,7 @@ struct SnatmapLimits {
   std::size_t tracked_sources = 65536;
   std::size_t tcp_connections = 1024;
   std::chrono::seconds tcp_idle_timeout{30};
-  std::size_t max_message_size = 1500;
+  std::size_t max_message_size = 4096;
 };
 
 struct SnatmapConfig {

@@ -17,10 +17,6 @@ struct Arrival {
   bool on_alternate_port = false;
 };
 
-// Responses are at most this large before padding; it keeps a PADDING request
-// from turning the reflector into an amplifier (we pad only up to the request).
-constexpr std::size_t max_padding = 1024;
-
 }  // namespace
 
 ReflectorCounters& ReflectorCounters::operator+=(const ReflectorCounters& o) {
@@ -141,8 +137,9 @@ std::optional<Transmit> Reflector::handle_datagram(Instant now, const Datagram& 
   if (!config_.software.empty()) b.add_string(stun::attr::software, config_.software);
   if (request.has(stun::attr::padding)) {
     // RFC 5780 §7.6: pad the response towards the request's size (to test
-    // fragmentation paths) — but never beyond it.
-    std::size_t target = std::min(d.bytes.size(), b.size() + 4 + max_padding);
+    // fragmentation paths) — but never beyond it, so PADDING cannot turn the
+    // reflector into an amplifier.
+    std::size_t target = d.bytes.size();
     std::size_t tail = request.is_classic() ? 0 : 8;  // FINGERPRINT still to come
     if (target > b.size() + 4 + tail) b.add_padding((target - b.size() - 4 - tail) & ~std::size_t{3});
   }

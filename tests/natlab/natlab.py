@@ -7,17 +7,17 @@ Topology (every address is from a documentation range)::
 
     server  203.0.113.10/24 + 203.0.113.11/24 (one interface, eth0)
        |
-    "internet": a bridge in its own namespace; everything below is on-link
+    "internet": a bridge in its own namespace; all below are on-link
        |                      |                          |
     router r1 (wan)        router r2 (wan)           public client (optional)
     198.51.100.1/24        198.51.100.2/24           198.51.100.101/24 ...
        | lan bridge           | lan bridge
-    192.0.2.0/28           192.0.2.16/28               (router n: 192.0.2.16*(n-1)/28,
-    c1 .2, c2 .3 ...       c3 .18 ...                   router .1, clients .2 - .14)
+    192.0.2.0/28           192.0.2.16/28      router n: 192.0.2.16*(n-1)/28,
+    c1 .2, c2 .3 ...       c3 .18 ...         router .1, clients .2 - .14
 
 Usage::
 
-    from natlab import Lab
+    from natlab import Lab, PRESETS
     with Lab() as lab:
         server = lab.server()                       # 203.0.113.10 and .11
         r1 = lab.router("r1", mapping="endpoint-independent",
@@ -29,13 +29,15 @@ Usage::
         srv = server.popen(["turnserver", ...])     # killed when the lab closes
         out = a.run(["confab", "nat", "--json"]).stdout
         lab.impair(r1, loss_percent=10, delay_ms=50, jitter_ms=10)
+        lab.impair(r1)                              # remove it again
 
 Routers (``Lab.router``):
 
 ``mapping``
     ``None`` (no NAT: the router only routes, the LAN is reachable from the
-    internet), ``"endpoint-independent"`` (nft ``masquerade``: Linux keeps
-    the source port and reuses the mapping for every destination), or
+    internet), ``"endpoint-independent"`` (nft ``masquerade``, which keeps
+    the source port when it can, plus a dynamic map that reuses an internal
+    endpoint's existing mapping for every destination), or
     ``"address-and-port-dependent"`` (``masquerade fully-random``: a new
     random port for every new destination address and port; "symmetric").
 ``filtering`` (UDP; TCP always gets conntrack's address-and-port-dependent
@@ -53,10 +55,12 @@ Routers (``Lab.router``):
     external address (RFC 4787 REQ-9). False: it is dropped.
 ``block_udp``
     True: all UDP is dropped (a firewall that lets only TCP through).
+``sip_alg``
+    True: the kernel's SIP ALG (nf_nat_sip) rewrites SIP on UDP 5060.
 
 Every router drops unsolicited packets addressed to itself at its input
 hook (input policy drop) so they never leave conntrack entries that steal a
-port from a later mapping (see docs/DESIGN.md, NAT lab pitfall).
+port from a later mapping (DESIGN.md, "NAT lab" pitfall).
 
 Cleanup: ``Lab.close`` (context manager, atexit, SIGTERM/SIGINT handlers)
 kills every process in the lab's namespaces and deletes them.
@@ -373,8 +377,8 @@ class Router(Host):
                     'ct %s proto-src }' % (d, d, d))
                 if self.mapping == EIM:
                     record.append(
-                        'oifname "wan" meta l4proto udp ct direction %s update '
-                        '@internal { ct %s ip saddr . ct %s proto-src : '
+                        'oifname "wan" meta l4proto udp ct direction %s '
+                        'update @internal { ct %s ip saddr . ct %s proto-src : '
                         'ip saddr . udp sport }' % (d, d, d))
         record.append('oifname "wan" meta l4proto udp update @contacted '
                       '{ ip saddr . udp sport . ip daddr }')
@@ -413,6 +417,10 @@ class Router(Host):
             t += chain("srcnat", "nat postrouting", "srcnat", srcnat)
         t += chain("record", "filter postrouting", "srcnat + 100", record)
         return t + "}\n"
+
+    def impair(self, loss_percent=0, delay_ms=0, jitter_ms=0):
+        """Shorthand for ``lab.impair(router, ...)``."""
+        self.lab.impair(self, loss_percent, delay_ms, jitter_ms)
 
     def conntrack(self):
         """The router's conntrack table as text (for debugging)."""
@@ -514,15 +522,13 @@ class Lab:
             return
         for sig in (signal.SIGTERM, signal.SIGINT, signal.SIGHUP):
             previous = signal.getsignal(sig)
+            if previous is signal.SIG_IGN or previous is None:
+                continue    # the process ignores it (e.g. a background job)
 
             def handler(signum, frame, previous=previous):
                 cls._close_all()
                 if callable(previous):
                     return previous(signum, frame)
-                if signum == signal.SIGINT and previous is not signal.SIG_IGN:
-                    raise KeyboardInterrupt
-                if previous is signal.SIG_IGN:
-                    return
                 signal.signal(signum, signal.SIG_DFL)
                 os.kill(os.getpid(), signum)
             signal.signal(sig, handler)

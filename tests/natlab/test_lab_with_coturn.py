@@ -7,7 +7,6 @@ Exits 77 (skipped) when the lab or coturn is unavailable.
 """
 
 import os
-import socket
 import sys
 import tempfile
 import unittest
