@@ -73,15 +73,16 @@ class ByteWriter {
   std::size_t size() const { return out_.size(); }
   void u8(std::uint8_t v) { out_.push_back(v); }
   void u16(std::uint16_t v) {
-    out_.push_back(static_cast<std::uint8_t>(v >> 8));
-    out_.push_back(static_cast<std::uint8_t>(v));
+    const std::uint8_t b[2] = {static_cast<std::uint8_t>(v >> 8), static_cast<std::uint8_t>(v)};
+    out_.insert(out_.end(), b, b + 2);
   }
   void u32(std::uint32_t v) {
-    u16(static_cast<std::uint16_t>(v >> 16));
-    u16(static_cast<std::uint16_t>(v));
+    const std::uint8_t b[4] = {static_cast<std::uint8_t>(v >> 24), static_cast<std::uint8_t>(v >> 16),
+                               static_cast<std::uint8_t>(v >> 8), static_cast<std::uint8_t>(v)};
+    out_.insert(out_.end(), b, b + 4);
   }
   void bytes(ByteView v) { out_.insert(out_.end(), v.begin(), v.end()); }
-  void zeros(std::size_t n) { out_.insert(out_.end(), n, 0); }
+  void zeros(std::size_t n) { out_.resize(out_.size() + n); }
   // Overwrites a u16 already written at `at` (e.g. a length known only later).
   void patch_u16(std::size_t at, std::uint16_t v) {
     out_[at] = static_cast<std::uint8_t>(v >> 8);

@@ -1,30 +1,51 @@
-#include "net/udp_service.hpp"
+// The UDP hot path. Each worker runs its own level-triggered epoll loop
+// rather than an asio io_context: asio's reactor is edge-triggered, which
+// forces one more recvmmsg per batch (until EAGAIN) plus the scheduler's
+// bookkeeping — measurable at 300k+ datagrams/s. Level-triggered epoll needs
+// exactly epoll_wait + recvmmsg + sendmmsg per batch, like a bare echo.
+#include <sys/epoll.h>
+#include <sys/eventfd.h>
+#include <unistd.h>
 
-#include <asio/io_context.hpp>
-#include <asio/posix/stream_descriptor.hpp>
-
+#include <atomic>
 #include <thread>
 
+#include "net/udp_service.hpp"
 #include "net/udp_socket.hpp"
 
 namespace confab::net {
 
 struct UdpService::Worker {
-  asio::io_context io{1};
+  int epoll_fd = -1;
+  int stop_fd = -1;  // eventfd: written once to wake the loop for shutdown
   std::vector<UdpSocket> sockets;
-  std::vector<std::unique_ptr<asio::posix::stream_descriptor>> waiters;
   std::unique_ptr<DatagramHandler> handler;
   RecvBatch batch;
   std::vector<Transmit> out;
   std::vector<std::vector<const Transmit*>> per_socket;
   std::thread thread;
 
-  Worker(std::size_t batch_size, std::size_t max_datagram) : batch(batch_size, max_datagram) {}
+  Worker(std::size_t batch_size, std::size_t max_datagram) : batch(batch_size, max_datagram) {
+    epoll_fd = ::epoll_create1(EPOLL_CLOEXEC);
+    stop_fd = ::eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
+    epoll_event ev{};
+    ev.events = EPOLLIN;
+    ev.data.u64 = ~std::uint64_t{0};
+    ::epoll_ctl(epoll_fd, EPOLL_CTL_ADD, stop_fd, &ev);
+  }
 
   ~Worker() {
-    // The descriptors belong to the UdpSockets: let asio forget them first.
-    for (auto& w : waiters)
-      if (w) w->release();
+    ::close(epoll_fd);
+    ::close(stop_fd);
+  }
+
+  void add(UdpSocket s) {
+    epoll_event ev{};
+    ev.events = EPOLLIN;
+    ev.data.u64 = sockets.size();
+    ::epoll_ctl(epoll_fd, EPOLL_CTL_ADD, s.native_handle(), &ev);
+    sockets.push_back(std::move(s));
+    per_socket.emplace_back();
   }
 
   // Which socket sends a transmit: the one bound to exactly its local
@@ -40,31 +61,34 @@ struct UdpService::Worker {
     return wildcard;
   }
 
-  void arm(std::size_t i) {
-    waiters[i]->async_wait(asio::posix::stream_descriptor::wait_read, [this, i](std::error_code ec) {
-      if (ec) return;  // cancelled: shutting down
-      drain(i);
-      arm(i);
-    });
+  void run() {
+    std::array<epoll_event, 16> events;
+    for (;;) {
+      int n = ::epoll_wait(epoll_fd, events.data(), static_cast<int>(events.size()), -1);
+      if (n < 0) {
+        if (errno == EINTR) continue;
+        return;
+      }
+      for (int e = 0; e < n; ++e) {
+        if (events[static_cast<std::size_t>(e)].data.u64 == ~std::uint64_t{0}) return;  // stop
+        serve(static_cast<std::size_t>(events[static_cast<std::size_t>(e)].data.u64));
+      }
+    }
   }
 
-  void drain(std::size_t i) {
-    // Keep reading while the socket has data, but yield after a while so the
-    // other sockets of this worker are served too.
-    for (int round = 0; round < 16; ++round) {
-      std::error_code ec;
-      std::size_t n = sockets[i].receive(batch, ec);
-      if (n == 0) break;
-      Instant now = Clock::now();
-      out.clear();
-      for (const Received& r : batch.received()) {
-        if (auto t = handler->handle_datagram(now, Datagram{Transport::udp, r.local, r.remote, r.bytes}))
-          out.push_back(std::move(*t));
-      }
-      handler->publish();  // before sending: whoever sees an answer sees it counted
-      flush();
-      if (n < batch.received().size()) break;
+  // One batch from socket i. Level-triggered epoll reports it again at once
+  // if more is waiting, after the other ready sockets had their turn.
+  void serve(std::size_t i) {
+    std::error_code ec;
+    if (sockets[i].receive(batch, ec) == 0) return;
+    Instant now = Clock::now();
+    out.clear();
+    for (const Received& r : batch.received()) {
+      if (auto t = handler->handle_datagram(now, Datagram{Transport::udp, r.local, r.remote, r.bytes}))
+        out.push_back(std::move(*t));
     }
+    handler->publish();  // before sending: whoever sees an answer sees it counted
+    flush();
   }
 
   void flush() {
@@ -79,6 +103,11 @@ struct UdpService::Worker {
       // never block its receive loop on a slow peer.
       sockets[s].send(per_socket[s], ec);
     }
+  }
+
+  void stop() {
+    std::uint64_t one = 1;
+    [[maybe_unused]] auto r = ::write(stop_fd, &one, sizeof one);
   }
 };
 
@@ -101,25 +130,20 @@ std::unique_ptr<UdpService> UdpService::start(const UdpServiceConfig& config, co
         return nullptr;
       }
       if (w == 0) service->bound_.push_back(s.local_address());
-      worker->waiters.push_back(std::make_unique<asio::posix::stream_descriptor>(worker->io, s.native_handle()));
-      worker->sockets.push_back(std::move(s));
+      worker->add(std::move(s));
     }
-    worker->per_socket.resize(worker->sockets.size());
     worker->handler = make_handler(w);
     service->workers_.push_back(std::move(worker));
   }
   for (auto& worker : service->workers_) {
     Worker* wp = worker.get();
-    wp->thread = std::thread([wp] {
-      for (std::size_t i = 0; i < wp->sockets.size(); ++i) wp->arm(i);
-      wp->io.run();
-    });
+    wp->thread = std::thread([wp] { wp->run(); });
   }
   return service;
 }
 
 void UdpService::stop() {
-  for (auto& w : workers_) w->io.stop();
+  for (auto& w : workers_) w->stop();
   for (auto& w : workers_)
     if (w->thread.joinable()) w->thread.join();
 }

@@ -72,10 +72,14 @@ UdpSocket UdpSocket::bind(const SocketAddress& local, const UdpSocketOptions& op
   int one = 1;
   ::setsockopt(s.fd_, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one);
   if (options.reuse_port) ::setsockopt(s.fd_, SOL_SOCKET, SO_REUSEPORT, &one, sizeof one);
+  // Only a wildcard socket needs to be told each datagram's destination
+  // address; for a specific one it is the bound address, and the kernel's
+  // per-datagram control message would be wasted work.
+  const bool wildcard = local.ip.is_unspecified();
   if (family == AF_INET) {
-    ::setsockopt(s.fd_, IPPROTO_IP, IP_PKTINFO, &one, sizeof one);
+    if (wildcard) ::setsockopt(s.fd_, IPPROTO_IP, IP_PKTINFO, &one, sizeof one);
   } else {
-    ::setsockopt(s.fd_, IPPROTO_IPV6, IPV6_RECVPKTINFO, &one, sizeof one);
+    if (wildcard) ::setsockopt(s.fd_, IPPROTO_IPV6, IPV6_RECVPKTINFO, &one, sizeof one);
     ::setsockopt(s.fd_, IPPROTO_IPV6, IPV6_V6ONLY, &one, sizeof one);
   }
   if (options.receive_buffer > 0)
@@ -93,7 +97,7 @@ UdpSocket UdpSocket::bind(const SocketAddress& local, const UdpSocketOptions& op
   len = sizeof ss;
   ::getsockname(s.fd_, reinterpret_cast<sockaddr*>(&ss), &len);
   s.local_ = from_sockaddr(ss);
-  s.wildcard_ = local.ip.is_unspecified();
+  s.wildcard_ = wildcard;
   ec.clear();
   return s;
 }
@@ -128,8 +132,10 @@ std::size_t UdpSocket::receive(RecvBatch& batch, std::error_code& ec) {
     h.msg_namelen = sizeof(sockaddr_storage);
     h.msg_iov = &b.iovecs[i];
     h.msg_iovlen = 1;
-    h.msg_control = b.controls[i].data();
-    h.msg_controllen = control_size;
+    if (wildcard_) {
+      h.msg_control = b.controls[i].data();
+      h.msg_controllen = control_size;
+    }
   }
   int n = ::recvmmsg(fd_, b.headers.data(), static_cast<unsigned>(slots), MSG_DONTWAIT, nullptr);
   batch.count_ = 0;
@@ -146,7 +152,8 @@ std::size_t UdpSocket::receive(RecvBatch& batch, std::error_code& ec) {
     Received& r = batch.received_[i];
     r.remote = from_sockaddr(b.names[i]);
     r.local = local_;
-    if (auto dst = pktinfo_destination(h)) r.local.ip = *dst;
+    if (wildcard_)
+      if (auto dst = pktinfo_destination(h)) r.local.ip = *dst;
     r.bytes = ByteView(b.data.data() + i * b.slot_size, b.headers[i].msg_len);
     r.truncated = (h.msg_flags & MSG_TRUNC) != 0;
   }

@@ -3,6 +3,7 @@
 // rewriting the address inside XOR-MAPPED-ADDRESS.
 #include <array>
 #include <cstdio>
+#include <cstring>
 
 #include "stun/wire.hpp"
 
@@ -53,6 +54,15 @@ void encode_address(ByteWriter& w, const SocketAddress& a) {
   w.u8(a.ip.is_v4() ? family_ipv4 : family_ipv6);
   w.u16(a.port);
   w.bytes(ByteView(a.ip.data(), a.ip.size()));
+}
+
+std::size_t encode_address(std::uint8_t* out, const SocketAddress& a) {
+  out[0] = 0;
+  out[1] = a.ip.is_v4() ? family_ipv4 : family_ipv6;
+  out[2] = static_cast<std::uint8_t>(a.port >> 8);
+  out[3] = static_cast<std::uint8_t>(a.port);
+  std::memcpy(out + 4, a.ip.data(), a.ip.size());
+  return 4 + a.ip.size();
 }
 
 SocketAddress xor_address(const SocketAddress& a, ByteView cookie_and_id) {

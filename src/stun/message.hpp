@@ -148,17 +148,22 @@ class MessageBuilder {
   // byte for byte set it.
   MessageBuilder& set_padding_byte(std::uint8_t b);
 
-  std::size_t size() const { return out_.size(); }
+  std::size_t size() const { return len_; }
   Bytes finish() &&;
   // For chains (`MessageBuilder(...).add_x(...).finish()`): the add_* calls
   // return an lvalue, so the chain ends here with a copy of the buffer.
-  Bytes finish() const& { return out_; }
+  Bytes finish() const& { return Bytes(out_.begin(), out_.begin() + static_cast<std::ptrdiff_t>(len_)); }
 
  private:
   void begin_attribute(std::uint16_t type, std::size_t length);
   void end_attribute();
   void set_length(std::size_t length);
+  // Bytes are written through a pointer into `out_`, which is kept larger
+  // than needed (grown geometrically) and cut to `len_` by finish(): a
+  // vector insert per field cost more than the rest of the reflector.
+  std::uint8_t* grow(std::size_t n);
   Bytes out_;
+  std::size_t len_ = 0;
   std::size_t attr_start_ = 0;
   std::uint8_t padding_byte_ = 0;
 };

@@ -24,6 +24,8 @@ inline constexpr std::uint8_t family_ipv6 = 0x02;
 // MAPPED-ADDRESS layout (RFC 8489 §14.1). The error is a human detail.
 Result<SocketAddress, std::string> decode_address(ByteView value);
 void encode_address(ByteWriter& w, const SocketAddress& a);
+// The same into `out` (room for 20 bytes); returns the bytes written (8 or 20).
+std::size_t encode_address(std::uint8_t* out, const SocketAddress& a);
 // XOR-MAPPED-ADDRESS (§14.2): port with the cookie's top 16 bits, address
 // with the cookie (IPv4) or cookie + transaction ID (IPv6). Applying it twice
 // gives the address back. `cookie_and_id` is header bytes 4..20.
