@@ -167,6 +167,33 @@ class ReflectorOverUdp(unittest.TestCase):
             self.assertEqual(d.status()["snatmap"]["udp"]["answered"], 50)
 
 
+class ReflectorOverIpv6(unittest.TestCase):
+    def test_an_ipv6_reflector_answers_with_an_ipv6_xor_mapped_address(self):
+        with Confabd(address="::1") as d:
+            s = socket.socket(socket.AF_INET6, socket.SOCK_DGRAM)
+            s.settimeout(2)
+            s.bind(("::1", 0))
+            txid = os.urandom(12)
+            s.sendto(binding_request(txid), ("::1", d.port))
+            data, src = s.recvfrom(2048)
+            value = parse_attrs(data)[0x0020][0]
+            self.assertEqual(value[1], 2)  # family IPv6
+            key = struct.pack("!I", 0x2112A442) + txid
+            ip = bytes(a ^ b for a, b in zip(value[4:20], key))
+            port = struct.unpack("!H", value[2:4])[0] ^ 0x2112
+            self.assertEqual((socket.inet_ntop(socket.AF_INET6, ip), port), s.getsockname()[:2])
+            s.close()
+
+    def test_confab_nat_works_over_ipv6(self):
+        with Confabd(address="::1") as d:
+            r = subprocess.run([CONFAB, "nat", f"[::1]:{d.port}", "--json"], capture_output=True, text=True, timeout=60)
+            self.assertEqual(r.returncode, 0, r.stderr)
+            j = json.loads(r.stdout)
+            self.assertTrue(j["udp"])
+            self.assertTrue(j["mapped_address"].startswith("[::1]:"))
+            self.assertFalse(j["behind_nat"])
+
+
 class ReflectorOverTcp(unittest.TestCase):
     def connect(self, d):
         s = socket.create_connection(("127.0.0.1", d.port), timeout=3)
