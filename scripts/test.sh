@@ -2,7 +2,7 @@
 # The README's second command (and .ci/run): install, build and run the whole
 # test suite:
 #   1. dev build: unit, simulation, NAT lab (netns, as root) and interop tests
-#   2. ASan + UBSan build: the unit and simulation tests again
+#   2. ASan + UBSan build: the unit, simulation and interop tests again
 #   3. each libFuzzer target for FUZZ_SECONDS (default 30) on its corpus
 # Ends with one line "suite: N passed, M failed".
 set -euo pipefail
@@ -33,7 +33,7 @@ cmake --build --preset dev -j "$JOBS"
 ctest --preset dev -j "$JOBS" 2>&1 | tee "$log_dir/dev.log" || status=1
 count_ctest "$log_dir/dev.log"
 
-echo "== 2/3 AddressSanitizer + UndefinedBehaviorSanitizer: unit tests"
+echo "== 2/3 AddressSanitizer + UndefinedBehaviorSanitizer: unit and interop tests"
 cmake --preset asan >/dev/null
 cmake --build --preset asan -j "$JOBS"
 ctest --preset asan -j "$JOBS" 2>&1 | tee "$log_dir/asan.log" || status=1
