@@ -12,6 +12,8 @@
 
 #include <thread>
 
+#include "net/asio_address.hpp"
+
 namespace confab::net {
 
 namespace {
@@ -19,30 +21,6 @@ namespace {
 using asio::awaitable;
 using asio::use_awaitable;
 using tcp = asio::ip::tcp;
-
-tcp::endpoint to_endpoint(const SocketAddress& a) {
-  asio::ip::address ip;
-  if (a.ip.is_v4()) {
-    asio::ip::address_v4::bytes_type b;
-    std::copy_n(a.ip.data(), 4, b.begin());
-    ip = asio::ip::address_v4(b);
-  } else {
-    asio::ip::address_v6::bytes_type b;
-    std::copy_n(a.ip.data(), 16, b.begin());
-    ip = asio::ip::address_v6(b);
-  }
-  return {ip, a.port};
-}
-
-SocketAddress from_endpoint(const tcp::endpoint& e) {
-  auto ip = e.address();
-  if (ip.is_v6() && ip.to_v6().is_v4_mapped()) ip = asio::ip::make_address_v4(asio::ip::v4_mapped, ip.to_v6());
-  if (ip.is_v4()) return {IpAddress::v4(ip.to_v4().to_bytes()), e.port()};
-  auto b6 = ip.to_v6().to_bytes();
-  std::array<std::uint8_t, 16> b;
-  std::copy(b6.begin(), b6.end(), b.begin());
-  return {IpAddress::v6(b), e.port()};
-}
 
 }  // namespace
 
@@ -108,8 +86,8 @@ struct TcpService::Impl {
 
   awaitable<void> reader(std::shared_ptr<SessionState> s) {
     std::error_code ec;
-    SocketAddress local = from_endpoint(s->socket.local_endpoint(ec));
-    SocketAddress remote = from_endpoint(s->socket.remote_endpoint(ec));
+    SocketAddress local = from_tcp_endpoint(s->socket.local_endpoint(ec));
+    SocketAddress remote = from_tcp_endpoint(s->socket.remote_endpoint(ec));
     if (ec) co_return;
     Bytes buffer;
     buffer.reserve(config.max_message_size);
@@ -154,7 +132,7 @@ std::unique_ptr<TcpService> TcpService::start(const TcpServiceConfig& config, st
   for (const auto& a : config.addresses) {
     tcp::acceptor acceptor(impl.io);
     std::error_code ec;
-    auto endpoint = to_endpoint(a);
+    auto endpoint = to_tcp_endpoint(a);
     acceptor.open(endpoint.protocol(), ec);
     if (!ec) acceptor.set_option(tcp::acceptor::reuse_address(true), ec);
     if (!ec && endpoint.address().is_v6()) acceptor.set_option(asio::ip::v6_only(true), ec);
@@ -164,7 +142,7 @@ std::unique_ptr<TcpService> TcpService::start(const TcpServiceConfig& config, st
       error = {a, ec};
       return nullptr;
     }
-    service->bound_.push_back(from_endpoint(acceptor.local_endpoint()));
+    service->bound_.push_back(from_tcp_endpoint(acceptor.local_endpoint()));
     impl.acceptors.push_back(std::move(acceptor));
   }
   for (auto& acceptor : impl.acceptors) asio::co_spawn(impl.io, impl.accept_loop(acceptor), asio::detached);

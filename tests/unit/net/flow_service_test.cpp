@@ -1,0 +1,214 @@
+// FlowService over real loopback sockets, with a line-echo core: UDP, TCP
+// and TLS in one thread, server-initiated sends on a connection's flow, idle
+// timeouts, and TLS 1.2+ with a freshly generated self-signed certificate.
+#include "net/flow_service.hpp"
+
+#include <gtest/gtest.h>
+
+#include <asio/connect.hpp>
+#include <asio/io_context.hpp>
+#include <asio/ip/tcp.hpp>
+#include <asio/ip/udp.hpp>
+#include <asio/read_until.hpp>
+#include <asio/ssl.hpp>
+#include <asio/streambuf.hpp>
+#include <asio/write.hpp>
+#include <atomic>
+#include <deque>
+#include <istream>
+
+#include "net/self_signed.hpp"
+
+using namespace confab;
+using namespace confab::net;
+
+namespace {
+
+// Echoes each line back on the flow it came from; "later" also schedules a
+// server-initiated "ping" on that flow 50 ms afterwards.
+class EchoCore final : public FlowCore {
+ public:
+  std::atomic<int>* closed;
+  explicit EchoCore(std::atomic<int>* c) : closed(c) {}
+  void handle_datagram(Instant now, const Datagram& d, FlowId flow) override {
+    std::string line(as_chars(d.bytes));
+    std::string text = "echo " + line;
+    Bytes reply(text.begin(), text.end());
+    out_.push_back({Transmit{d.transport, d.local, d.remote, std::move(reply)}, flow});
+    if (line == "later\n") later_ = {now + std::chrono::milliseconds(50), flow, d.transport, d.remote};
+  }
+  void handle_flow_closed(Instant, FlowId) override { ++*closed; }
+  void handle_timeout(Instant now) override {
+    if (later_ && now >= later_->at) {
+      std::string s = "ping\n";
+      out_.push_back({Transmit{later_->transport, {}, later_->remote, Bytes(s.begin(), s.end())}, later_->flow});
+      later_.reset();
+    }
+  }
+  std::optional<FlowTransmit> poll_transmit() override {
+    if (out_.empty()) return std::nullopt;
+    auto t = std::move(out_.front());
+    out_.pop_front();
+    return t;
+  }
+  std::optional<Instant> poll_timeout() const override {
+    if (later_) return later_->at;
+    return std::nullopt;
+  }
+
+ private:
+  struct Later {
+    Instant at;
+    FlowId flow;
+    Transport transport;
+    SocketAddress remote;
+  };
+  std::deque<FlowTransmit> out_;
+  std::optional<Later> later_;
+};
+
+StreamFrame line_framer(ByteView b) {
+  for (std::size_t i = 0; i < b.size(); ++i)
+    if (b[i] == '\n') return {StreamFrame::State::complete, i + 1};
+  return {};
+}
+
+struct Started {
+  std::unique_ptr<FlowService> service;
+  std::atomic<int> closed{0};
+  std::uint16_t udp_port = 0, tcp_port = 0, tls_port = 0;
+  std::filesystem::path dir;
+};
+
+std::uint16_t port_of(const FlowService& s, const std::string& prefix) {
+  for (const auto& l : s.listening())
+    if (l.rfind(prefix, 0) == 0) return static_cast<std::uint16_t>(std::stoi(l.substr(l.rfind(':') + 1)));
+  return 0;
+}
+
+std::unique_ptr<Started> start(Duration idle = std::chrono::seconds(30)) {
+  auto s = std::make_unique<Started>();
+  s->dir = std::filesystem::temp_directory_path() / ("flow_test_" + std::to_string(::getpid()));
+  auto files = ensure_self_signed(s->dir, "confab.test");
+  EXPECT_TRUE(files) << (files ? "" : files.error());
+  FlowServiceConfig c;
+  c.name = "test";
+  auto lo = *SocketAddress::parse("127.0.0.1:0");
+  c.udp = {lo};
+  c.tcp = {lo};
+  c.tls = {lo};
+  c.tls_files = *files;
+  c.idle_timeout = idle;
+  c.max_message_size = 100;
+  c.framer = line_framer;
+  BindError err;
+  std::string tls_error;
+  s->service = FlowService::start(c, std::make_unique<EchoCore>(&s->closed), err, tls_error);
+  EXPECT_TRUE(s->service) << err.error.message() << tls_error;
+  s->udp_port = port_of(*s->service, "udp ");
+  s->tcp_port = port_of(*s->service, "tcp ");
+  s->tls_port = port_of(*s->service, "tls ");
+  return s;
+}
+
+std::string read_line(asio::ip::tcp::socket& s, asio::streambuf& buf) {
+  asio::read_until(s, buf, '\n');
+  std::istream is(&buf);
+  std::string line;
+  std::getline(is, line);
+  return line;
+}
+
+}  // namespace
+
+TEST(FlowService, EchoesUdpDatagramsByAddress) {
+  auto s = start();
+  asio::io_context io;
+  asio::ip::udp::socket u(io, asio::ip::udp::endpoint(asio::ip::make_address("127.0.0.1"), 0));
+  u.send_to(asio::buffer(std::string("hello\n")), {asio::ip::make_address("127.0.0.1"), s->udp_port});
+  char buf[64];
+  asio::ip::udp::endpoint from;
+  std::size_t n = u.receive_from(asio::buffer(buf), from);
+  EXPECT_EQ(std::string(buf, n), "echo hello\n");
+  EXPECT_EQ(s->service->stats().datagrams_in, 1u);
+}
+
+TEST(FlowService, SplitsATcpStreamIntoMessagesAndCanSendOnTheFlowLater) {
+  auto s = start();
+  asio::io_context io;
+  asio::ip::tcp::socket t(io);
+  t.connect({asio::ip::make_address("127.0.0.1"), s->tcp_port});
+  asio::write(t, asio::buffer(std::string("one\ntw")));
+  asio::write(t, asio::buffer(std::string("o\nlater\n")));
+  asio::streambuf buf;
+  EXPECT_EQ(read_line(t, buf), "echo one");
+  EXPECT_EQ(read_line(t, buf), "echo two");
+  EXPECT_EQ(read_line(t, buf), "echo later");
+  EXPECT_EQ(read_line(t, buf), "ping");  // server-initiated, on the same connection
+  t.close();
+  for (int i = 0; i < 100 && s->closed == 0; ++i) std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  EXPECT_EQ(s->closed, 1);
+}
+
+TEST(FlowService, ClosesAConnectionThatSendsAnOversizedMessage) {
+  auto s = start();
+  asio::io_context io;
+  asio::ip::tcp::socket t(io);
+  t.connect({asio::ip::make_address("127.0.0.1"), s->tcp_port});
+  asio::write(t, asio::buffer(std::string(300, 'x')));
+  char c;
+  std::error_code ec;
+  t.read_some(asio::buffer(&c, 1), ec);
+  EXPECT_EQ(ec, asio::error::eof);
+  EXPECT_EQ(s->service->stats().closed_invalid, 1u);
+}
+
+TEST(FlowService, ClosesIdleConnections) {
+  auto s = start(std::chrono::milliseconds(200));
+  asio::io_context io;
+  asio::ip::tcp::socket t(io);
+  t.connect({asio::ip::make_address("127.0.0.1"), s->tcp_port});
+  char c;
+  std::error_code ec;
+  auto before = Clock::now();
+  t.read_some(asio::buffer(&c, 1), ec);
+  EXPECT_EQ(ec, asio::error::eof);
+  EXPECT_LT(Clock::now() - before, std::chrono::seconds(3));
+  EXPECT_EQ(s->service->stats().closed_idle, 1u);
+}
+
+TEST(FlowService, ServesTls12WithTheGeneratedCertificate) {
+  auto s = start();
+  asio::io_context io;
+  asio::ssl::context ctx(asio::ssl::context::tls_client);
+  ctx.load_verify_file((s->dir / "confab.test.crt").string());  // self-signed: its own CA
+  ctx.set_verify_mode(asio::ssl::verify_peer);
+  asio::ssl::stream<asio::ip::tcp::socket> t(io, ctx);
+  t.set_verify_callback(asio::ssl::host_name_verification("confab.test"));
+  t.next_layer().connect({asio::ip::make_address("127.0.0.1"), s->tls_port});
+  t.handshake(asio::ssl::stream_base::client);
+  asio::write(t, asio::buffer(std::string("secure\n")));
+  asio::streambuf buf;
+  asio::read_until(t, buf, '\n');
+  std::istream is(&buf);
+  std::string line;
+  std::getline(is, line);
+  EXPECT_EQ(line, "echo secure");
+}
+
+TEST(FlowService, RefusesTlsOlderThan12) {
+  auto s = start();
+  asio::io_context io;
+  asio::ssl::context ctx(asio::ssl::context::tls_client);
+  SSL_CTX_set_min_proto_version(ctx.native_handle(), TLS1_VERSION);
+  SSL_CTX_set_max_proto_version(ctx.native_handle(), TLS1_1_VERSION);
+  SSL_CTX_set_security_level(ctx.native_handle(), 0);
+  asio::ssl::stream<asio::ip::tcp::socket> t(io, ctx);
+  t.next_layer().connect({asio::ip::make_address("127.0.0.1"), s->tls_port});
+  std::error_code ec;
+  t.handshake(asio::ssl::stream_base::client, ec);
+  EXPECT_TRUE(ec);
+  for (int i = 0; i < 100 && s->service->stats().tls_handshake_failures == 0; ++i)
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  EXPECT_EQ(s->service->stats().tls_handshake_failures, 1u);
+}
