@@ -5,11 +5,13 @@
 
 #include <cstdio>
 #include <iostream>
+#include <tuple>
 
 #include "server/config.hpp"
 #include "server/control.hpp"
 #include "server/daemon.hpp"
 #include "server/logging.hpp"
+#include "server/user_command.hpp"
 
 using namespace confab::server;
 
@@ -69,6 +71,28 @@ int main(int argc, char** argv) {
   bool status_json = false;
   status->add_flag("--json", status_json, "print the raw JSON");
 
+  auto* user = app.add_subcommand("user", "manage accounts (alice@example.org); works while confabd runs");
+  user->require_subcommand(1);
+  UserCommand user_command;
+  auto add_user_action = [&](const char* name, UserCommand::Action action, const char* help) {
+    auto* sub = user->add_subcommand(name, help);
+    sub->callback([&user_command, action] { user_command.action = action; });
+    return sub;
+  };
+  for (auto [name, action, help] :
+       {std::tuple{"add", UserCommand::Action::add, "add an account; asks for its password"},
+        std::tuple{"passwd", UserCommand::Action::passwd, "change an account's password"},
+        std::tuple{"del", UserCommand::Action::del, "delete an account"}}) {
+    auto* sub = add_user_action(name, action, help);
+    sub->add_option("address", user_command.address, "the account, localpart@domain")->required();
+    if (action != UserCommand::Action::del)
+      sub->add_option("--password-file", user_command.password_file,
+                      "read the password from the file's first line (\"-\" = stdin); default: prompt twice on a "
+                      "terminal, else the first line of stdin");
+  }
+  add_user_action("list", UserCommand::Action::list, "list the accounts")
+      ->add_flag("--json", user_command.json, "a JSON array with creation and password-change times");
+
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
@@ -91,6 +115,7 @@ int main(int argc, char** argv) {
     return exit_ok;
   }
   if (*status) return print_status(*config, status_json);
+  if (*user) return run_user_command(*config, user_command);
 
   auto log = make_logger(config->log);
   return run_daemon(*config, log);

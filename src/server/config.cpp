@@ -223,6 +223,18 @@ Result<Config, ConfigError> load_config(const std::optional<std::filesystem::pat
   l.tcp_idle_timeout = std::chrono::seconds(r.integer("snatmap.limits.tcp_idle_timeout", 1, 86400));
   l.max_message_size = static_cast<std::size_t>(r.integer("snatmap.limits.max_message_size", 548, 65535));
 
+  auto& st = c.store;
+  st.backend = r.str("store.backend");
+  if (st.backend != "sqlite") r.fail("store.backend", "must be sqlite (the only backend so far)");
+  st.path = r.str("store.path");
+  if (st.path.empty()) st.path = c.server.data_dir / "confab.db";
+  st.busy_timeout = std::chrono::milliseconds(r.integer("store.busy_timeout", 0, 3600) * 1000);
+  // RFC 5802 / RFC 7677 ask for at least 4096; more than ~10^7 makes each
+  // client login take seconds.
+  st.scram_sha1_iterations = static_cast<std::uint32_t>(r.integer("store.scram_sha1_iterations", 4096, 10'000'000));
+  st.scram_sha256_iterations =
+      static_cast<std::uint32_t>(r.integer("store.scram_sha256_iterations", 4096, 10'000'000));
+
   if (r.error) return unexpected(*r.error);
   return c;
 }

@@ -48,10 +48,21 @@ struct SnatmapConfig {
   SnatmapLimits limits;
 };
 
+// The account store (src/store). Accounts are "localpart@domain"; the
+// domain is also the SIP digest realm, so there is no separate realm key.
+struct StoreConfig {
+  std::string backend = "sqlite";
+  std::filesystem::path path;  // resolved: never empty after load (<data_dir>/confab.db)
+  std::chrono::milliseconds busy_timeout{10'000};
+  std::uint32_t scram_sha1_iterations = 4096;
+  std::uint32_t scram_sha256_iterations = 8192;
+};
+
 struct Config {
   LogConfig log;
   ServerConfig server;
   SnatmapConfig snatmap;
+  StoreConfig store;
 };
 
 struct ConfigError {

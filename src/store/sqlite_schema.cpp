@@ -1,0 +1,80 @@
+#include "store/sqlite_schema.hpp"
+
+#include <sqlite3.h>
+
+#include <array>
+
+namespace confab::store::sqlite {
+
+namespace {
+
+// migrations[n] takes a database from version n to n + 1. Never edit a
+// released entry: append a new one.
+constexpr std::array migrations = {
+    // 1: accounts and their derived credentials (password_hashes.hpp). One
+    // row per (realm, algorithm) and per mechanism, so a second realm or
+    // SCRAM-SHA-512 is a row, not a new column.
+    R"sql(
+CREATE TABLE accounts (
+  id INTEGER PRIMARY KEY,
+  localpart TEXT NOT NULL,
+  domain TEXT NOT NULL,
+  created INTEGER NOT NULL DEFAULT (CAST(strftime('%s', 'now') AS INTEGER)),
+  password_changed INTEGER NOT NULL DEFAULT (CAST(strftime('%s', 'now') AS INTEGER)),
+  UNIQUE (domain, localpart)
+);
+CREATE TABLE digest_credentials (
+  account_id INTEGER NOT NULL REFERENCES accounts (id) ON DELETE CASCADE,
+  realm TEXT NOT NULL,
+  algorithm TEXT NOT NULL CHECK (algorithm IN ('MD5', 'SHA-256')),
+  ha1 TEXT NOT NULL,
+  PRIMARY KEY (account_id, realm, algorithm)
+);
+CREATE TABLE scram_credentials (
+  account_id INTEGER NOT NULL REFERENCES accounts (id) ON DELETE CASCADE,
+  mechanism TEXT NOT NULL CHECK (mechanism IN ('SCRAM-SHA-1', 'SCRAM-SHA-256')),
+  salt BLOB NOT NULL,
+  iterations INTEGER NOT NULL CHECK (iterations >= 4096),
+  stored_key BLOB NOT NULL,
+  server_key BLOB NOT NULL,
+  PRIMARY KEY (account_id, mechanism)
+);
+)sql",
+};
+
+StoreResult<int> user_version(Database& db) {
+  Statement s(db, "PRAGMA user_version");
+  if (s.step() != SQLITE_ROW) return unexpected(db.error("reading the schema version"));
+  return static_cast<int>(s.integer(0));
+}
+
+}  // namespace
+
+int latest_schema_version() { return static_cast<int>(migrations.size()); }
+
+StoreResult<Done> migrate(Database& db) {
+  for (;;) {
+    auto seen = user_version(db);
+    if (!seen) return unexpected(seen.error());
+    if (*seen == latest_schema_version()) return Done{};
+    if (*seen > latest_schema_version())
+      return unexpected(StoreError{StoreError::Kind::unavailable,
+                                   db.path().string() + " has schema version " + std::to_string(*seen) +
+                                       ", newer than this confab understands (" +
+                                       std::to_string(latest_schema_version()) + "); upgrade confab"});
+    Transaction t(db);
+    if (auto r = t.begin("upgrading the schema"); !r) return unexpected(r.error());
+    // Another process may have migrated while we waited for the lock.
+    auto now = user_version(db);
+    if (!now) return unexpected(now.error());
+    if (*now != *seen) continue;
+    const std::string doing = "upgrading the schema to version " + std::to_string(*now + 1);
+    if (auto r = db.exec(migrations[static_cast<std::size_t>(*now)], doing); !r) return unexpected(r.error());
+    // PRAGMA takes no bound parameters; the value is our own integer.
+    std::string bump = "PRAGMA user_version = " + std::to_string(*now + 1);
+    if (auto r = db.exec(bump.c_str(), doing); !r) return unexpected(r.error());
+    if (auto r = t.commit(doing); !r) return unexpected(r.error());
+  }
+}
+
+}  // namespace confab::store::sqlite
