@@ -1,0 +1,73 @@
+#pragma once
+// The registrar (RFC 3261 §10.3), sans-I/O: a REGISTER in, its response out,
+// the location service updated. Digest authentication (RFC 8760) against the
+// account store's HA1, Path (RFC 3327), outbound flows (RFC 5626), and the
+// source address/flow of each binding so a device behind NAT stays reachable.
+#include <map>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "core/rng.hpp"
+#include "sip/digest_server.hpp"
+#include "sip/location_service.hpp"
+#include "sip/message.hpp"
+
+namespace confab::sip {
+
+struct RegistrarConfig {
+  std::vector<std::string> domains{"example.org"};  // served domains, lowercase; the realm is the domain
+  Bytes nonce_secret;                               // >= 16 bytes, stable across restarts
+  std::uint32_t default_expires = 3600;
+  std::uint32_t min_expires = 60;
+  std::uint32_t max_expires = 7200;
+  bool require_authentication = true;
+};
+
+// Where a REGISTER came from: how to reach the device later.
+struct RequestSource {
+  Transport transport = Transport::udp;
+  SocketAddress remote;
+  SocketAddress local;
+  std::uint64_t flow = 0;
+};
+
+struct RegistrarCounters {
+  std::uint64_t requests = 0;
+  std::uint64_t ok = 0;             // 200 (bindings added, refreshed, removed or fetched)
+  std::uint64_t challenged = 0;     // 401 without credentials, or stale
+  std::uint64_t auth_failed = 0;    // 403: wrong password, unknown user, someone else's AOR
+  std::uint64_t bad_requests = 0;   // 400
+  std::uint64_t other_domain = 0;   // 404
+  std::uint64_t too_brief = 0;      // 423
+  std::uint64_t full = 0;           // 403: too many bindings for the AOR
+};
+
+class Registrar {
+ public:
+  Registrar(RegistrarConfig config, Ha1Lookup lookup, LocationService& locations);
+
+  Message handle_register(Instant now, const Message& request, const RequestSource& source, Rng& rng);
+
+  bool serves(std::string_view domain) const;
+  const RegistrarCounters& counters() const { return counters_; }
+  // Per-domain digest counters, for status output.
+  std::map<std::string, DigestCounters> digest_counters() const;
+
+ private:
+  Message reply(const Message& request, std::uint16_t status, Rng& rng, std::string_view reason = {});
+
+  RegistrarConfig config_;
+  Ha1Lookup lookup_;
+  LocationService& locations_;
+  std::map<std::string, std::unique_ptr<DigestAuthenticator>> auth_;  // by domain (= realm)
+  RegistrarCounters counters_;
+};
+
+// "alice@example.org" from a SIP URI (user lowercased, host lowercased), or
+// nothing when the URI has no user part.
+std::optional<std::string> address_of_record(const Uri& uri);
+// A random token for tags and branches (hex).
+std::string random_token(Rng& rng, std::size_t bytes = 8);
+
+}  // namespace confab::sip
