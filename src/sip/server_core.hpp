@@ -1,0 +1,87 @@
+#pragma once
+// confabd's SIP server, sans-I/O: every datagram or stream frame of every
+// transport in, what to send (and on which flow) out. It matches requests to
+// server transactions (RFC 3261 §17.2.3), stamps received/rport on the top
+// Via (RFC 3581), answers keep-alive pings (RFC 5626 §3.5.1), serves REGISTER
+// through the registrar and OPTIONS addressed to the server itself.
+// Proxying between users (INVITE, MESSAGE, ...) is the next piece; until
+// then such requests get an honest 501.
+#include <deque>
+#include <map>
+#include <memory>
+#include <string>
+
+#include "core/rate_limiter.hpp"
+#include "core/rng.hpp"
+#include "core/transmit.hpp"
+#include "sip/location_service.hpp"
+#include "sip/parser.hpp"
+#include "sip/registrar.hpp"
+#include "sip/transaction.hpp"
+
+namespace confab::sip {
+
+struct ServerCoreConfig {
+  RegistrarConfig registrar;
+  std::string server_name = "confab";
+  Limits limits;
+  RateLimit rate_limit{100, 200, 65536};  // requests per source IP
+  std::size_t max_transactions = 100000;
+  TransactionTimers timers;
+};
+
+struct Outgoing {
+  Transmit transmit;
+  std::uint64_t flow = 0;  // the connection to send on; 0 = by address
+};
+
+struct ServerCoreCounters {
+  std::uint64_t received = 0;
+  std::uint64_t malformed = 0;        // dropped: not SIP, or a request we cannot even answer
+  std::uint64_t rate_limited = 0;
+  std::uint64_t retransmissions = 0;  // absorbed by a transaction
+  std::uint64_t responses_in = 0;     // no client transactions yet: dropped
+  std::uint64_t stray_acks = 0;
+  std::uint64_t keepalives = 0;
+  std::uint64_t overloaded = 0;       // 503: transaction table full
+  std::uint64_t not_implemented = 0;  // 501
+  std::uint64_t options = 0;
+};
+
+class ServerCore {
+ public:
+  ServerCore(ServerCoreConfig config, Ha1Lookup lookup, Rng& rng);
+
+  void handle_datagram(Instant now, const Datagram& d, std::uint64_t flow);
+  void handle_flow_closed(Instant now, std::uint64_t flow);
+  void handle_timeout(Instant now);
+  std::optional<Outgoing> poll_transmit();
+  std::optional<Instant> poll_timeout() const;
+
+  const ServerCoreCounters& counters() const { return counters_; }
+  const RegistrarCounters& registrar_counters() const { return registrar_.counters(); }
+  std::size_t transactions() const { return transactions_.size(); }
+  std::size_t bindings() const { return locations_.size(); }
+
+ private:
+  struct Entry {
+    ServerTransaction tx;
+    Transmit route;  // where its responses go
+    std::uint64_t flow;
+  };
+  void handle_request(Instant now, Message request, const Datagram& d, std::uint64_t flow);
+  void respond(Instant now, Entry& e, const Message& response);
+  void drain(Entry& e);
+  Message answer_locally(Instant now, const Message& request, const Datagram& d, std::uint64_t flow);
+
+  ServerCoreConfig config_;
+  Rng& rng_;
+  LocationService locations_;
+  Registrar registrar_;
+  RateLimiter limiter_;
+  std::map<std::string, Entry> transactions_;
+  std::deque<Outgoing> outbox_;
+  ServerCoreCounters counters_;
+};
+
+}  // namespace confab::sip
