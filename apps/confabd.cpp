@@ -48,6 +48,18 @@ int print_status(const Config& config, bool json) {
                 c.value("open", 0ULL), c.value("accepted", 0ULL), c.value("refused_over_limit", 0ULL),
                 c.value("closed_invalid", 0ULL), c.value("closed_idle", 0ULL));
   }
+  if (j.contains("sip")) {
+    const auto& s = j["sip"];
+    std::cout << "\nsip listening on:\n";
+    for (const auto& l : s["listening"]) std::cout << "  " << l.get<std::string>() << "\n";
+    std::printf("\n  registered bindings %zu, open transactions %zu\n", s.value("bindings", std::size_t{0}),
+                s.value("transactions", std::size_t{0}));
+    for (const char* group : {"requests", "registrar", "transport"}) {
+      std::printf("  %s:", group);
+      for (const auto& [k, v] : s[group].items()) std::printf(" %s=%llu", k.c_str(), v.get<unsigned long long>());
+      std::printf("\n");
+    }
+  }
   return 0;
 }
 

@@ -235,6 +235,54 @@ Result<Config, ConfigError> load_config(const std::optional<std::filesystem::pat
   st.scram_sha256_iterations =
       static_cast<std::uint32_t>(r.integer("store.scram_sha256_iterations", 4096, 10'000'000));
 
+  auto& sip = c.sip;
+  sip.enabled = r.boolean("sip.enabled");
+  sip.address = address(r, "sip.address", false).value_or(IpAddress{});
+  sip.port = static_cast<std::uint16_t>(r.integer("sip.port", 1, 65535));
+  sip.tls_port = static_cast<std::uint16_t>(r.integer("sip.tls_port", 0, 65535));
+  sip.udp = r.boolean("sip.udp");
+  sip.tcp = r.boolean("sip.tcp");
+  sip.domains.clear();
+  if (const auto* arr = r.node("sip.domains").as_array()) {
+    for (const auto& d : *arr) {
+      auto v = d.value<std::string>();
+      if (!v || v->empty() || v->find_first_of(" \t@:;/\"") != std::string::npos) {
+        r.fail("sip.domains", "expected domain names like \"example.org\"");
+        break;
+      }
+      sip.domains.push_back(*v);
+    }
+  }
+  if (sip.enabled && sip.domains.empty()) r.fail("sip.domains", "at least one domain is needed when sip is enabled");
+  sip.digest_algorithms.clear();
+  if (const auto* arr = r.node("sip.digest_algorithms").as_array()) {
+    for (const auto& d : *arr) {
+      auto v = d.value<std::string>();
+      if (!v || (*v != "SHA-256" && *v != "MD5")) {
+        r.fail("sip.digest_algorithms", "expected \"SHA-256\" and/or \"MD5\"");
+        break;
+      }
+      sip.digest_algorithms.push_back(*v);
+    }
+  }
+  if (sip.enabled && sip.digest_algorithms.empty()) r.fail("sip.digest_algorithms", "at least one algorithm is needed");
+  sip.tls_certificate = r.str("sip.tls_certificate");
+  sip.tls_private_key = r.str("sip.tls_private_key");
+  if (sip.tls_certificate.empty() != sip.tls_private_key.empty())
+    r.fail("sip.tls_private_key", "give both sip.tls_certificate and sip.tls_private_key, or neither");
+  if (sip.tls_port != 0 && sip.tls_port == sip.port) r.fail("sip.tls_port", "must differ from sip.port");
+  auto& sl = sip.limits;
+  sl.max_message_size = static_cast<std::size_t>(r.integer("sip.limits.max_message_size", 1024, 65535));
+  sl.requests_per_second = r.number("sip.limits.requests_per_second", 0, 1e9);
+  sl.burst = r.number("sip.limits.burst", 1, 1e9);
+  sl.max_transactions = static_cast<std::size_t>(r.integer("sip.limits.max_transactions", 1, 10'000'000));
+  sl.default_expires = static_cast<std::uint32_t>(r.integer("sip.limits.default_expires", 1, 86400));
+  sl.min_expires = static_cast<std::uint32_t>(r.integer("sip.limits.min_expires", 1, 86400));
+  sl.max_expires = static_cast<std::uint32_t>(r.integer("sip.limits.max_expires", 1, 604800));
+  if (sl.min_expires > sl.max_expires) r.fail("sip.limits.min_expires", "must not exceed sip.limits.max_expires");
+  sl.tcp_connections = static_cast<std::size_t>(r.integer("sip.limits.tcp_connections", 1, 1'000'000));
+  sl.tcp_idle_timeout = std::chrono::seconds(r.integer("sip.limits.tcp_idle_timeout", 1, 86400));
+
   if (r.error) return unexpected(*r.error);
   return c;
 }

@@ -58,11 +58,38 @@ struct StoreConfig {
   std::uint32_t scram_sha256_iterations = 8192;
 };
 
+struct SipLimits {
+  std::size_t max_message_size = 65535;
+  double requests_per_second = 100;
+  double burst = 200;
+  std::size_t max_transactions = 100000;
+  std::uint32_t default_expires = 3600;
+  std::uint32_t min_expires = 60;
+  std::uint32_t max_expires = 7200;
+  std::size_t tcp_connections = 4096;
+  std::chrono::seconds tcp_idle_timeout{600};
+};
+
+struct SipConfig {
+  bool enabled = true;
+  IpAddress address;
+  std::uint16_t port = 5060;
+  std::uint16_t tls_port = 5061;  // 0 = off
+  bool udp = true;
+  bool tcp = true;
+  std::vector<std::string> domains{"example.org"};
+  std::vector<std::string> digest_algorithms{"SHA-256", "MD5"};
+  std::filesystem::path tls_certificate;  // empty = self-signed in <data_dir>/tls
+  std::filesystem::path tls_private_key;
+  SipLimits limits;
+};
+
 struct Config {
   LogConfig log;
   ServerConfig server;
   SnatmapConfig snatmap;
   StoreConfig store;
+  SipConfig sip;
 };
 
 struct ConfigError {

@@ -14,7 +14,9 @@
 #include <istream>
 
 #include "server/control.hpp"
+#include "server/sip_service.hpp"
 #include "server/snatmap_service.hpp"
+#include "store/sqlite_account_store.hpp"
 
 namespace confab::server {
 
@@ -28,7 +30,7 @@ nlohmann::json counters_json(const snatmap::ReflectorCounters& c) {
           {"rate_limited", c.rate_limited}, {"unroutable", c.unroutable}};
 }
 
-nlohmann::json status_json(const SnatmapService* snatmap, Instant started) {
+nlohmann::json status_json(const SnatmapService* snatmap, SipService* sip, Instant started) {
   nlohmann::json j;
   j["program"] = "confabd";
   j["version"] = "0.1.0";
@@ -46,6 +48,7 @@ nlohmann::json status_json(const SnatmapService* snatmap, Instant started) {
                       {"closed_invalid", st.connections.closed_invalid},
                       {"closed_idle", st.connections.closed_idle}}}};
   }
+  if (sip) j["sip"] = nlohmann::json::parse(sip->status_json());
   return j;
 }
 
@@ -131,11 +134,31 @@ int run_daemon(const Config& config, std::shared_ptr<spdlog::logger> log) {
     snatmap = std::move(started_service.value());
   }
 
+  // The account store: SIP digest today, XMPP SCRAM later. The CLI
+  // (`confabd user ...`) opens the same file while the daemon runs (WAL).
+  std::unique_ptr<store::SqliteAccountStore> accounts;
+  std::unique_ptr<SipService> sip;
+  if (config.sip.enabled) {
+    auto opened = store::SqliteAccountStore::open(
+        {.path = config.store.path, .create = true, .busy_timeout = config.store.busy_timeout});
+    if (!opened) {
+      log->error("store: {}", opened.error().message);
+      return exit_runtime_error;
+    }
+    accounts = std::move(*opened);
+    auto started_sip = SipService::start(config, *accounts, log);
+    if (!started_sip) {
+      log->error("{}", started_sip.error());
+      return exit_runtime_error;
+    }
+    sip = std::move(started_sip.value());
+  }
+
   asio::io_context io{1};
   std::unique_ptr<ControlServer> control;
   try {
     control = std::make_unique<ControlServer>(io, control_path,
-                                              [&] { return status_json(snatmap.get(), started).dump(); });
+                                              [&] { return status_json(snatmap.get(), sip.get(), started).dump(); });
   } catch (const std::system_error& e) {
     log->error("cannot open the control socket {} (server.control_socket): {}", control_path.string(),
                e.code().message());
@@ -151,11 +174,12 @@ int run_daemon(const Config& config, std::shared_ptr<spdlog::logger> log) {
 
   asio::steady_timer stats_timer(io);
   std::function<void()> schedule_stats = [&] {
-    if (config.server.stats_interval.count() == 0 || !snatmap) return;
+    if (config.server.stats_interval.count() == 0) return;
     stats_timer.expires_after(config.server.stats_interval);
     stats_timer.async_wait([&](std::error_code e) {
       if (e) return;
-      log->info("{}", counters_line(*snatmap));
+      if (snatmap) log->info("{}", counters_line(*snatmap));
+      if (sip) log->info("{}", sip->counters_line());
       schedule_stats();
     });
   };
@@ -167,6 +191,10 @@ int run_daemon(const Config& config, std::shared_ptr<spdlog::logger> log) {
   if (snatmap) {
     snatmap->stop();
     log->info("{}", counters_line(*snatmap));
+  }
+  if (sip) {
+    log->info("{}", sip->counters_line());
+    sip->stop();
   }
   control.reset();
   std::filesystem::remove(control_path, ec);

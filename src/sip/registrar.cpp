@@ -47,6 +47,7 @@ Registrar::Registrar(RegistrarConfig config, Ha1Lookup lookup, LocationService& 
     DigestServerConfig dc;
     dc.realm = d;
     dc.secret = config_.nonce_secret;
+    dc.algorithms = config_.algorithms;
     auth_.emplace(d, std::make_unique<DigestAuthenticator>(dc));
   }
 }

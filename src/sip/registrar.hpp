@@ -22,6 +22,9 @@ struct RegistrarConfig {
   std::uint32_t min_expires = 60;
   std::uint32_t max_expires = 7200;
   bool require_authentication = true;
+  // Challenged in this order. RFC 8760 wants SHA-256 first; some old clients
+  // (sipp among them) only answer the first challenge and only know MD5.
+  std::vector<DigestAlgorithm> algorithms{DigestAlgorithm::sha256, DigestAlgorithm::md5};
 };
 
 // Where a REGISTER came from: how to reach the device later.

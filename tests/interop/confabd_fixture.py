@@ -34,13 +34,21 @@ def free_port_pair():
 
 
 class Confabd:
-    def __init__(self, *settings, address="127.0.0.1", alternate=None, workers=1):
+    def __init__(self, *settings, address="127.0.0.1", alternate=None, workers=1, sip=False):
         self.dir = tempfile.mkdtemp(prefix="confabd-test-")
         self.port = free_port_pair()
         self.address = address
         args = [CONFABD, "--set", f'server.data_dir="{self.dir}"', "--set", f"server.workers={workers}",
                 "--set", f"snatmap.ports=[{self.port}]", "--set", f'snatmap.address="{address}"',
                 "--set", "server.stats_interval=0"]
+        # SIP listens on 5060/5061 by default: tests that want it get free
+        # ports (sip_port for UDP and TCP, sip_port + 1 for TLS).
+        self.sip_port = free_port_pair() if sip else None
+        if sip:
+            args += ["--set", f'sip.address="{address}"', "--set", f"sip.port={self.sip_port}",
+                     "--set", f"sip.tls_port={self.sip_port + 1}"]
+        else:
+            args += ["--set", "sip.enabled=false"]
         if alternate:
             args += ["--set", f'snatmap.alternate_address="{alternate}"']
         for s in settings:

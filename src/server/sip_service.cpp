@@ -1,0 +1,192 @@
+#include "server/sip_service.hpp"
+
+#include <fmt/format.h>
+#include <fmt/ranges.h>
+#include <sys/stat.h>
+
+#include <fstream>
+#include <nlohmann/json.hpp>
+
+#include "net/flow_service.hpp"
+#include "net/self_signed.hpp"
+#include "sip/server_core.hpp"
+
+namespace confab::server {
+
+namespace {
+
+std::string lower(std::string_view s) {
+  std::string out(s);
+  for (auto& c : out) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  return out;
+}
+
+// 32 random bytes in <data_dir>/sip-nonce.key (mode 0600): nonces stay valid
+// across restarts, and nobody else can mint them.
+Result<Bytes, std::string> nonce_secret(const std::filesystem::path& data_dir, Rng& rng) {
+  auto path = data_dir / "sip-nonce.key";
+  Bytes secret(32);
+  if (std::ifstream in(path, std::ios::binary); in) {
+    in.read(reinterpret_cast<char*>(secret.data()), 32);
+    if (in.gcount() == 32) return secret;
+  }
+  rng.fill(secret);
+  mode_t old = ::umask(077);
+  std::ofstream out(path, std::ios::binary | std::ios::trunc);
+  ::umask(old);
+  out.write(reinterpret_cast<const char*>(secret.data()), 32);
+  if (!out) return unexpected("cannot write " + path.string());
+  return secret;
+}
+
+}  // namespace
+
+struct SipService::State {
+  SystemRng rng;
+  std::shared_ptr<spdlog::logger> log;
+};
+
+// The core on the flow service's thread; the store lookup runs there too
+// (the SQLite store serialises its own access).
+class SipFlowCore final : public net::FlowCore {
+ public:
+  SipFlowCore(sip::ServerCoreConfig config, sip::Ha1Lookup lookup, Rng& rng) : core(std::move(config), std::move(lookup), rng) {}
+  void handle_datagram(Instant now, const Datagram& d, net::FlowId flow) override { core.handle_datagram(now, d, flow); }
+  void handle_flow_closed(Instant now, net::FlowId flow) override { core.handle_flow_closed(now, flow); }
+  void handle_timeout(Instant now) override { core.handle_timeout(now); }
+  std::optional<net::FlowTransmit> poll_transmit() override {
+    auto o = core.poll_transmit();
+    if (!o) return std::nullopt;
+    return net::FlowTransmit{std::move(o->transmit), o->flow};
+  }
+  std::optional<Instant> poll_timeout() const override { return core.poll_timeout(); }
+  sip::ServerCore core;
+};
+
+Result<std::unique_ptr<SipService>, std::string> SipService::start(const Config& config, store::AccountStore& accounts,
+                                                                   std::shared_ptr<spdlog::logger> log) {
+  std::unique_ptr<SipService> s(new SipService);
+  s->state_ = std::make_shared<State>();
+  s->state_->log = log;
+  const auto& c = config.sip;
+
+  auto secret = nonce_secret(config.server.data_dir, s->state_->rng);
+  if (!secret) return unexpected("sip: " + secret.error());
+
+  sip::ServerCoreConfig core;
+  core.registrar.domains = c.domains;
+  core.registrar.nonce_secret = *secret;
+  core.registrar.algorithms.clear();
+  for (const auto& a : c.digest_algorithms)
+    core.registrar.algorithms.push_back(a == "MD5" ? sip::DigestAlgorithm::md5 : sip::DigestAlgorithm::sha256);
+  core.registrar.default_expires = c.limits.default_expires;
+  core.registrar.min_expires = c.limits.min_expires;
+  core.registrar.max_expires = c.limits.max_expires;
+  core.limits.max_message_size = c.limits.max_message_size;
+  core.rate_limit = {c.limits.requests_per_second, c.limits.burst, 65536};
+  core.max_transactions = c.limits.max_transactions;
+
+  auto logger = log;
+  sip::Ha1Lookup lookup = [&accounts, logger](std::string_view user, std::string_view realm,
+                                              sip::DigestAlgorithm alg) -> std::optional<std::string> {
+    store::DigestAlgorithm a;
+    if (alg == sip::DigestAlgorithm::md5)
+      a = store::DigestAlgorithm::md5;
+    else if (alg == sip::DigestAlgorithm::sha256)
+      a = store::DigestAlgorithm::sha256;
+    else
+      return std::nullopt;  // SHA-512-256 hashes are not stored
+    store::AccountName name{lower(user), lower(realm)};
+    auto r = accounts.digest_ha1(name, name.domain, a);
+    if (!r) {
+      logger->error("sip: account store: {}", r.error().message);
+      return std::nullopt;
+    }
+    return *r;
+  };
+
+  net::FlowServiceConfig fc;
+  fc.name = "sip";
+  if (c.udp) fc.udp = {{c.address, c.port}};
+  if (c.tcp) fc.tcp = {{c.address, c.port}};
+  if (c.tls_port != 0) {
+    fc.tls = {{c.address, c.tls_port}};
+    if (!c.tls_certificate.empty()) {
+      fc.tls_files = net::TlsFiles{c.tls_certificate, c.tls_private_key};
+    } else {
+      auto made = net::ensure_self_signed(config.server.data_dir / "tls", c.domains.front());
+      if (!made) return unexpected("sip: " + made.error());
+      fc.tls_files = *made;
+      log->warn("sip: TLS uses a self-signed certificate ({}); set sip.tls_certificate for a real one",
+                made->certificate.string());
+    }
+  }
+  fc.max_message_size = c.limits.max_message_size;
+  fc.max_connections = c.limits.tcp_connections;
+  fc.idle_timeout = c.limits.tcp_idle_timeout;
+  sip::Limits limits{c.limits.max_message_size, 128};
+  fc.framer = [limits](ByteView b) {
+    auto f = sip::frame_size(b, limits);
+    if (!f) return net::StreamFrame{net::StreamFrame::State::invalid, 0};
+    if (!*f) return net::StreamFrame{};
+    return net::StreamFrame{net::StreamFrame::State::complete, (*f)->size};
+  };
+
+  net::BindError bind_error;
+  std::string tls_error;
+  s->flows_ = net::FlowService::start(fc, std::make_unique<SipFlowCore>(core, lookup, s->state_->rng), bind_error,
+                                      tls_error);
+  if (!s->flows_) {
+    if (!tls_error.empty()) return unexpected("sip: " + tls_error + " (sip.tls_certificate, sip.tls_private_key)");
+    std::string why = bind_error.error.message();
+    if (bind_error.error == std::errc::address_in_use) why += " (another program has this port; change sip.port or stop it)";
+    return unexpected("sip: cannot listen on " + bind_error.address.to_string() + ": " + why);
+  }
+  log->info("sip: listening on {} for {}", fmt::join(s->flows_->listening(), ", "), fmt::join(c.domains, ", "));
+  return s;
+}
+
+SipService::~SipService() { stop(); }
+
+void SipService::stop() {
+  if (flows_) flows_->stop();
+}
+
+std::string SipService::status_json() {
+  nlohmann::json j;
+  j["listening"] = flows_->listening();
+  flows_->with_core([&](net::FlowCore& fc) {
+    auto& core = static_cast<SipFlowCore&>(fc).core;
+    const auto& c = core.counters();
+    const auto& r = core.registrar_counters();
+    j["requests"] = {{"received", c.received},       {"malformed", c.malformed},     {"rate_limited", c.rate_limited},
+                     {"retransmissions", c.retransmissions}, {"keepalives", c.keepalives}, {"options", c.options},
+                     {"not_implemented", c.not_implemented}, {"overloaded", c.overloaded}, {"stray_acks", c.stray_acks},
+                     {"responses_dropped", c.responses_in}};
+    j["registrar"] = {{"requests", r.requests},         {"ok", r.ok},
+                      {"challenged", r.challenged},     {"auth_failed", r.auth_failed},
+                      {"bad_requests", r.bad_requests}, {"other_domain", r.other_domain},
+                      {"too_brief", r.too_brief},       {"full", r.full}};
+    j["bindings"] = core.bindings();
+    j["transactions"] = core.transactions();
+  });
+  auto st = flows_->stats();
+  j["transport"] = {{"datagrams_in", st.datagrams_in},       {"datagrams_out", st.datagrams_out},
+                    {"connections_open", st.connections_open}, {"connections_accepted", st.connections_accepted},
+                    {"connections_refused", st.connections_refused}, {"closed_invalid", st.closed_invalid},
+                    {"closed_idle", st.closed_idle},         {"tls_handshake_failures", st.tls_handshake_failures},
+                    {"send_failures", st.send_failures}};
+  return j.dump();
+}
+
+std::string SipService::counters_line() {
+  auto j = nlohmann::json::parse(status_json());
+  return fmt::format("sip counters: received={} registrar_ok={} auth_failed={} challenged={} malformed={} "
+                     "rate_limited={} bindings={} connections={}",
+                     j["requests"]["received"].get<std::uint64_t>(), j["registrar"]["ok"].get<std::uint64_t>(),
+                     j["registrar"]["auth_failed"].get<std::uint64_t>(), j["registrar"]["challenged"].get<std::uint64_t>(),
+                     j["requests"]["malformed"].get<std::uint64_t>(), j["requests"]["rate_limited"].get<std::uint64_t>(),
+                     j["bindings"].get<std::size_t>(), j["transport"]["connections_open"].get<std::uint64_t>());
+}
+
+}  // namespace confab::server
