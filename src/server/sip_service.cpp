@@ -161,8 +161,12 @@ std::string SipService::status_json() {
     const auto& r = core.registrar_counters();
     j["requests"] = {{"received", c.received},       {"malformed", c.malformed},     {"rate_limited", c.rate_limited},
                      {"retransmissions", c.retransmissions}, {"keepalives", c.keepalives}, {"options", c.options},
-                     {"not_implemented", c.not_implemented}, {"overloaded", c.overloaded}, {"stray_acks", c.stray_acks},
-                     {"responses_dropped", c.responses_in}};
+                     {"overloaded", c.overloaded}, {"stray_acks", c.stray_acks}, {"responses_in", c.responses_in},
+                     {"unavailable", c.unavailable}, {"not_found", c.not_found}, {"too_many_hops", c.too_many_hops},
+                     {"loops", c.loops}, {"cancels", c.cancels}};
+    const auto& p = core.proxy_counters();
+    j["proxy"] = {{"proxied", p.proxied}, {"stateless", p.stateless}, {"branches", p.branches},
+                  {"cancelled", p.cancelled}, {"timeouts", p.timeouts}, {"stray_responses", p.stray_responses}};
     j["registrar"] = {{"requests", r.requests},         {"ok", r.ok},
                       {"challenged", r.challenged},     {"auth_failed", r.auth_failed},
                       {"bad_requests", r.bad_requests}, {"other_domain", r.other_domain},

@@ -48,6 +48,13 @@ std::optional<Instant> LocationService::next_expiry() const {
   return t;
 }
 
+std::optional<Binding> LocationService::find_contact(std::string_view uri, Instant now) const {
+  for (const auto& [aor, list] : table_)
+    for (const auto& b : list)
+      if (b.contact_uri == uri && b.expires_at > now) return b;
+  return std::nullopt;
+}
+
 std::size_t LocationService::size() const {
   std::size_t n = 0;
   for (const auto& [aor, list] : table_) n += list.size();

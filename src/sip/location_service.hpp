@@ -51,6 +51,9 @@ class LocationService {
   // The flow closed: its bindings can no longer be reached that way (RFC 5626 §5.3).
   void flow_closed(std::uint64_t flow);
   std::optional<Instant> next_expiry() const;
+  // The live binding whose Contact URI is exactly `uri` (the remote target of
+  // an in-dialog request): how to reach that device through its NAT.
+  std::optional<Binding> find_contact(std::string_view uri, Instant now) const;
   std::size_t size() const;
   const std::vector<Binding>* bindings(const std::string& aor) const;
 

@@ -48,7 +48,8 @@ ServerCore::ServerCore(ServerCoreConfig config, Ha1Lookup lookup, Rng& rng)
     : config_(std::move(config)),
       rng_(rng),
       registrar_(config_.registrar, std::move(lookup), locations_),
-      limiter_(config_.rate_limit) {}
+      limiter_(config_.rate_limit),
+      proxy_(config_.identity, rng, config_.timers) {}
 
 void ServerCore::handle_datagram(Instant now, const Datagram& d, std::uint64_t flow) {
   ++counters_.received;
@@ -69,6 +70,8 @@ void ServerCore::handle_datagram(Instant now, const Datagram& d, std::uint64_t f
   }
   if (parsed->is_response()) {
     ++counters_.responses_in;
+    proxy_.handle_response(now, *parsed);
+    pump_proxy(now);
     return;
   }
   handle_request(now, std::move(*parsed), d, flow);
@@ -90,19 +93,27 @@ void ServerCore::handle_request(Instant now, Message request, const Datagram& d,
     drain(it->second);
     return;
   }
+  stamp_top_via(request, d.remote);
+
   if (request.method == "ACK") {
-    ++counters_.stray_acks;  // an ACK for a 2xx goes end to end: proxied later
+    // An ACK for a 2xx belongs to no transaction: it follows the dialog's
+    // route set end to end (§16.11), forwarded statelessly.
+    auto targets = route(now, request, d);
+    if (auto* t = std::get_if<std::vector<Target>>(&targets); t && !t->empty())
+      proxy_.forward_stateless(request, t->front());
+    else
+      ++counters_.stray_acks;
+    pump_proxy(now);
     return;
   }
-  stamp_top_via(request, d.remote);
 
   // Responses over UDP go to the source address, and to the source port when
   // the client asked with rport (RFC 3581) — the only way through its NAT.
-  Transmit route{d.transport, d.local, d.remote, {}};
-  if (d.transport == Transport::udp && !top->has_rport()) route.remote.port = top->port.value_or(5060);
+  Transmit route_back{d.transport, d.local, d.remote, {}};
+  if (d.transport == Transport::udp && !top->has_rport()) route_back.remote.port = top->port.value_or(5060);
 
   const auto kind = request.method == "INVITE" ? TransactionKind::invite : TransactionKind::non_invite;
-  Entry entry{ServerTransaction(now, kind, d.transport != Transport::udp, config_.timers), route, flow};
+  Entry entry{ServerTransaction(now, kind, d.transport != Transport::udp, config_.timers), route_back, flow};
   if (transactions_.size() >= config_.max_transactions) {
     ++counters_.overloaded;
     Message busy = make_response(request, 503, "Service Unavailable", random_token(rng_));
@@ -111,10 +122,127 @@ void ServerCore::handle_request(Instant now, Message request, const Datagram& d,
     return;
   }
   auto [it, inserted] = transactions_.emplace(key, std::move(entry));
-  respond(now, it->second, answer_locally(now, request, d, flow));
+  Entry& e = it->second;
+
+  if (request.method == "CANCEL") {
+    // §16.10: answer the CANCEL at once, then cancel the INVITE's branches.
+    ++counters_.cancels;
+    const std::string invite_key = transaction_key(*top, "INVITE");
+    const bool known = transactions_.count(invite_key) != 0;
+    respond(now, e, make_response(request, known ? 200 : 481, {}, random_token(rng_)));
+    if (known) proxy_.cancel(now, invite_key);
+    pump_proxy(now);
+    return;
+  }
+  if (auto local = answer_locally(now, request, d, flow)) {
+    respond(now, e, *local);
+    return;
+  }
+  auto refuse = [&](std::uint16_t status, std::string_view reason = {}) {
+    Message r = make_response(request, status, reason, random_token(rng_));
+    r.append(HeaderId::server, config_.server_name);
+    respond(now, e, r);
+  };
+  if (request.max_forwards() == 0) {
+    ++counters_.too_many_hops;
+    return refuse(483);
+  }
+  const std::string hash = ProxyCore::loop_hash(request);
+  for (const Via& v : request.vias())
+    if (proxy_.is_our_via(v) && v.branch().value_or("").starts_with("z9hG4bK" + hash + ".")) {
+      ++counters_.loops;
+      return refuse(482);
+    }
+  auto targets = route(now, request, d);
+  if (auto* status = std::get_if<std::uint16_t>(&targets)) return refuse(*status);
+  if (kind == TransactionKind::invite) respond(now, e, make_response(request, 100, "Trying"));
+  proxy_.forward(now, key, request, std::get<std::vector<Target>>(targets),
+                 request.method == "INVITE" || request.method == "SUBSCRIBE" || request.method == "REFER");
+  pump_proxy(now);
 }
 
-Message ServerCore::answer_locally(Instant now, const Message& request, const Datagram& d, std::uint64_t flow) {
+bool ServerCore::is_us(const Uri& uri) const {
+  const std::uint16_t port = uri.port.value_or(uri.scheme == Scheme::sips ? 5061 : 5060);
+  const bool host = uri.host == config_.identity.host || registrar_.serves(uri.host);
+  return host && (port == config_.identity.port || port == config_.identity.tls_port);
+}
+
+std::optional<Target> ServerCore::target_for_uri(const Uri& uri, std::string_view request_uri, const Datagram& d) const {
+  auto ip = IpAddress::parse(uri.host);
+  if (!ip) return std::nullopt;  // no DNS here: next hops are addresses (or our own users)
+  Transport t = Transport::udp;
+  if (auto tp = uri.transport()) {
+    if (*tp == "tcp" || *tp == "TCP") t = Transport::tcp;
+    if (*tp == "tls" || *tp == "TLS") t = Transport::tls;
+  }
+  if (uri.scheme == Scheme::sips) t = Transport::tls;
+  const std::uint16_t port = uri.port.value_or(t == Transport::tls ? 5061 : 5060);
+  return Target{std::string(request_uri), Transmit{t, d.local, {*ip, port}, {}}, 0, {}};
+}
+
+std::variant<std::vector<Target>, std::uint16_t> ServerCore::route(Instant now, Message& request, const Datagram& d) {
+  // Loose routing (§16.4): our own Route entry is consumed; the next one, if
+  // any, is where the request goes, its Request-URI untouched.
+  auto routes = request.routes(HeaderId::route);
+  if (!routes.empty() && is_us(routes.front().uri)) {
+    auto first = request.value(HeaderId::route);
+    auto list = split_list(*first);
+    request.remove_first(HeaderId::route);
+    if (list && list->size() > 1) {
+      std::string rest;
+      for (std::size_t i = 1; i < list->size(); ++i) rest += (i > 1 ? ", " : "") + std::string((*list)[i].text);
+      request.prepend(HeaderId::route, rest);
+    }
+    routes.erase(routes.begin());
+  }
+  if (!routes.empty()) {
+    if (auto b = locations_.find_contact(routes.front().uri.text, now))
+      return std::vector<Target>{{std::string(request.request_uri), Transmit{b->transport, b->local, b->source, {}}, b->flow, {}}};
+    if (auto t = target_for_uri(routes.front().uri, request.request_uri, d)) return std::vector<Target>{*t};
+    ++counters_.not_found;
+    return std::uint16_t{404};
+  }
+  auto ruri = request.uri();
+  if (!ruri) return std::uint16_t{416};
+  // A device we know (an in-dialog request to its Contact): through its NAT.
+  if (auto b = locations_.find_contact(ruri->text, now))
+    return std::vector<Target>{{std::string(ruri->text), Transmit{b->transport, b->local, b->source, {}}, b->flow, b->path}};
+  // For us when it names one of our domains, or our own address
+  // ("sip:bob@203.0.113.10"): then the user is looked up in the first domain.
+  const bool ours = ruri->is_sip() && (registrar_.serves(ruri->host) || is_us(*ruri));
+  if (ours) {
+    auto aor = address_of_record(*ruri);
+    if (aor && !registrar_.serves(ruri->host) && !config_.registrar.domains.empty())
+      aor = aor->substr(0, aor->find('@') + 1) + config_.registrar.domains.front();
+    if (!aor) {
+      ++counters_.not_found;
+      return std::uint16_t{404};
+    }
+    std::vector<Target> targets;
+    for (const Binding& b : locations_.lookup(*aor, now))
+      targets.push_back({b.contact_uri, Transmit{b.transport, b.local, b.source, {}}, b.flow, b.path});
+    if (targets.empty()) {
+      ++counters_.unavailable;
+      return std::uint16_t{480};
+    }
+    return targets;
+  }
+  if (auto t = target_for_uri(*ruri, ruri->text, d)) return std::vector<Target>{*t};
+  ++counters_.not_found;  // another domain: confabd is no open relay
+  return std::uint16_t{404};
+}
+
+void ServerCore::pump_proxy(Instant now) {
+  while (auto o = proxy_.poll_transmit()) outbox_.push_back(std::move(*o));
+  while (auto u = proxy_.poll_upstream()) {
+    auto it = transactions_.find(u->server_key);
+    if (it == transactions_.end()) continue;  // the caller's transaction is gone
+    respond(now, it->second, u->response);
+  }
+}
+
+std::optional<Message> ServerCore::answer_locally(Instant now, const Message& request, const Datagram& d,
+                                                  std::uint64_t flow) {
   if (request.method == "REGISTER")
     return registrar_.handle_register(now, request, RequestSource{d.transport, d.remote, d.local, flow}, rng_);
   auto ruri = request.uri();
@@ -129,10 +257,7 @@ Message ServerCore::answer_locally(Instant now, const Message& request, const Da
     r.append(HeaderId::server, config_.server_name);
     return r;
   }
-  ++counters_.not_implemented;
-  Message r = make_response(request, 501, "Not Implemented: this confabd does not route calls yet", random_token(rng_));
-  r.append(HeaderId::server, config_.server_name);
-  return r;
+  return std::nullopt;
 }
 
 void ServerCore::respond(Instant now, Entry& e, const Message& response) {
@@ -160,6 +285,8 @@ void ServerCore::handle_timeout(Instant now) {
     it = it->second.tx.is_terminated() ? transactions_.erase(it) : std::next(it);
   }
   if (auto t = locations_.next_expiry(); t && *t <= now) locations_.expire(now);
+  proxy_.handle_timeout(now);
+  pump_proxy(now);
 }
 
 std::optional<Outgoing> ServerCore::poll_transmit() {
@@ -171,6 +298,7 @@ std::optional<Outgoing> ServerCore::poll_transmit() {
 
 std::optional<Instant> ServerCore::poll_timeout() const {
   std::optional<Instant> t = locations_.next_expiry();
+  if (auto p = proxy_.poll_timeout(); p && (!t || *p < *t)) t = p;
   for (const auto& [key, e] : transactions_)
     if (auto d = e.tx.poll_timeout(); d && (!t || *d < *t)) t = d;
   return t;

@@ -3,20 +3,23 @@
 // transport in, what to send (and on which flow) out. It matches requests to
 // server transactions (RFC 3261 §17.2.3), stamps received/rport on the top
 // Via (RFC 3581), answers keep-alive pings (RFC 5626 §3.5.1), serves REGISTER
-// through the registrar and OPTIONS addressed to the server itself.
-// Proxying between users (INVITE, MESSAGE, ...) is the next piece; until
-// then such requests get an honest 501.
+// through the registrar and OPTIONS addressed to the server itself, and
+// proxies everything else (proxy_core.hpp) to registered devices — over the
+// flow or address each registered from, so devices behind NAT are reached.
 #include <deque>
 #include <map>
 #include <memory>
 #include <string>
+#include <variant>
 
 #include "core/rate_limiter.hpp"
 #include "core/rng.hpp"
 #include "core/transmit.hpp"
 #include "sip/location_service.hpp"
+#include "sip/proxy_core.hpp"
 #include "sip/parser.hpp"
 #include "sip/registrar.hpp"
+#include "sip/server_core_types.hpp"
 #include "sip/transaction.hpp"
 
 namespace confab::sip {
@@ -28,11 +31,7 @@ struct ServerCoreConfig {
   RateLimit rate_limit{100, 200, 65536};  // requests per source IP
   std::size_t max_transactions = 100000;
   TransactionTimers timers;
-};
-
-struct Outgoing {
-  Transmit transmit;
-  std::uint64_t flow = 0;  // the connection to send on; 0 = by address
+  ProxyIdentity identity;  // our name in Via and Record-Route
 };
 
 struct ServerCoreCounters {
@@ -44,8 +43,12 @@ struct ServerCoreCounters {
   std::uint64_t stray_acks = 0;
   std::uint64_t keepalives = 0;
   std::uint64_t overloaded = 0;       // 503: transaction table full
-  std::uint64_t not_implemented = 0;  // 501
   std::uint64_t options = 0;
+  std::uint64_t unavailable = 0;     // 480: nobody registered
+  std::uint64_t not_found = 0;       // 404: a domain we do not serve (no open relay)
+  std::uint64_t too_many_hops = 0;   // 483
+  std::uint64_t loops = 0;           // 482
+  std::uint64_t cancels = 0;
 };
 
 class ServerCore {
@@ -62,6 +65,7 @@ class ServerCore {
   const RegistrarCounters& registrar_counters() const { return registrar_.counters(); }
   std::size_t transactions() const { return transactions_.size(); }
   std::size_t bindings() const { return locations_.size(); }
+  const ProxyCounters& proxy_counters() const { return proxy_.counters(); }
 
  private:
   struct Entry {
@@ -72,13 +76,19 @@ class ServerCore {
   void handle_request(Instant now, Message request, const Datagram& d, std::uint64_t flow);
   void respond(Instant now, Entry& e, const Message& response);
   void drain(Entry& e);
-  Message answer_locally(Instant now, const Message& request, const Datagram& d, std::uint64_t flow);
+  std::optional<Message> answer_locally(Instant now, const Message& request, const Datagram& d, std::uint64_t flow);
+  // Where a request goes: targets, or the status to refuse it with.
+  std::variant<std::vector<Target>, std::uint16_t> route(Instant now, Message& request, const Datagram& d);
+  std::optional<Target> target_for_uri(const Uri& uri, std::string_view request_uri, const Datagram& d) const;
+  bool is_us(const Uri& uri) const;
+  void pump_proxy(Instant now);
 
   ServerCoreConfig config_;
   Rng& rng_;
   LocationService locations_;
   Registrar registrar_;
   RateLimiter limiter_;
+  ProxyCore proxy_;
   std::map<std::string, Entry> transactions_;
   std::deque<Outgoing> outbox_;
   ServerCoreCounters counters_;

@@ -96,7 +96,7 @@ TEST(ServerCore, RegisterIsChallengedThroughItsTransaction) {
   EXPECT_EQ(f.core.transactions(), 0u);
 }
 
-TEST(ServerCore, CallsAreNotRoutedYetAndSaySo) {
+TEST(ServerCore, ARequestForSomeoneNotRegisteredGets480OnItsConnection) {
   Fixture f;
   auto out = f.feed(
       "MESSAGE sip:bob@example.org SIP/2.0\r\nVia: SIP/2.0/TCP 192.0.2.5;branch=z9hG4bKm1\r\n"
@@ -104,7 +104,7 @@ TEST(ServerCore, CallsAreNotRoutedYetAndSaySo) {
       "Call-ID: m1\r\nCSeq: 1 MESSAGE\r\nContent-Length: 0\r\n\r\n",
       Transport::tcp, 9);
   ASSERT_EQ(out.size(), 1u);
-  EXPECT_EQ(text(out[0]).rfind("SIP/2.0 501", 0), 0u);
+  EXPECT_EQ(text(out[0]).rfind("SIP/2.0 480", 0), 0u);
   EXPECT_EQ(out[0].flow, 9u);  // over the connection it came on
 }
 
