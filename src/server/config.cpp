@@ -238,6 +238,9 @@ Result<Config, ConfigError> load_config(const std::optional<std::filesystem::pat
   auto& sip = c.sip;
   sip.enabled = r.boolean("sip.enabled");
   sip.address = address(r, "sip.address", false).value_or(IpAddress{});
+  sip.advertised_address = r.str("sip.advertised_address");
+  if (sip.advertised_address.find_first_of(" \t;,<>\"") != std::string::npos)
+    r.fail("sip.advertised_address", "expected an address or host name");
   sip.port = static_cast<std::uint16_t>(r.integer("sip.port", 1, 65535));
   sip.tls_port = static_cast<std::uint16_t>(r.integer("sip.tls_port", 0, 65535));
   sip.udp = r.boolean("sip.udp");

@@ -73,6 +73,7 @@ struct SipLimits {
 struct SipConfig {
   bool enabled = true;
   IpAddress address;
+  std::string advertised_address;  // "" = derived at start
   std::uint16_t port = 5060;
   std::uint16_t tls_port = 5061;  // 0 = off
   bool udp = true;

@@ -8,6 +8,7 @@
 #include <nlohmann/json.hpp>
 
 #include "net/flow_service.hpp"
+#include "net/resolve.hpp"
 #include "net/self_signed.hpp"
 #include "sip/server_core.hpp"
 
@@ -85,6 +86,19 @@ Result<std::unique_ptr<SipService>, std::string> SipService::start(const Config&
   core.limits.max_message_size = c.limits.max_message_size;
   core.rate_limit = {c.limits.requests_per_second, c.limits.burst, 65536};
   core.max_transactions = c.limits.max_transactions;
+  core.identity.port = c.port;
+  core.identity.tls_port = c.tls_port;
+  core.identity.host = c.advertised_address;
+  if (core.identity.host.empty() && !c.address.is_unspecified()) core.identity.host = c.address.to_string();
+  if (core.identity.host.empty()) {
+    for (const auto& ip : net::interface_addresses())
+      if (ip.family() == c.address.family() && !ip.is_loopback() && !(ip.is_v6() && ip.data()[0] == 0xfe)) {
+        core.identity.host = ip.to_string();
+        break;
+      }
+  }
+  if (core.identity.host.empty()) core.identity.host = c.address.is_v4() ? "127.0.0.1" : "::1";
+  if (core.identity.host.find(':') != std::string::npos) core.identity.host = "[" + core.identity.host + "]";
 
   auto logger = log;
   sip::Ha1Lookup lookup = [&accounts, logger](std::string_view user, std::string_view realm,
@@ -142,7 +156,8 @@ Result<std::unique_ptr<SipService>, std::string> SipService::start(const Config&
     if (bind_error.error == std::errc::address_in_use) why += " (another program has this port; change sip.port or stop it)";
     return unexpected("sip: cannot listen on " + bind_error.address.to_string() + ": " + why);
   }
-  log->info("sip: listening on {} for {}", fmt::join(s->flows_->listening(), ", "), fmt::join(c.domains, ", "));
+  log->info("sip: listening on {} for {}, known as {}", fmt::join(s->flows_->listening(), ", "),
+            fmt::join(c.domains, ", "), core.identity.host);
   return s;
 }
 

@@ -29,11 +29,16 @@ def add_user(d, name, password):
                    check=True, capture_output=True)
 
 
-def sipp_register(d, user, password, transport="u1"):
-    port = socket.socket()
-    port.bind(("127.0.0.1", 0))
-    local_port = port.getsockname()[1]
-    port.close()
+def free_udp_port():
+    s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+    s.bind(("127.0.0.1", 0))
+    port = s.getsockname()[1]
+    s.close()
+    return port
+
+
+def sipp_register(d, user, password, transport="u1", local_port=None):
+    local_port = local_port or free_udp_port()
     with tempfile.TemporaryDirectory() as work:
         return subprocess.run(["sipp", "-sf", SCENARIO, "-s", user, "-au", user, "-ap", password,
                                "-key", "domain", "example.org", "-m", "1", "-t", transport,
@@ -87,6 +92,34 @@ class RegisterWithSipp(unittest.TestCase):
     def test_registrations_show_in_status(self):
         sipp_register(self.d, "alice", PASSWORD, "u1")
         self.assertGreaterEqual(self.d.status()["sip"]["bindings"], 1)
+
+
+class CallsThroughTheProxy(unittest.TestCase):
+    def test_sipp_calls_bob_through_confabd_and_every_call_completes(self):
+        with Confabd("sip.digest_algorithms=[\"MD5\",\"SHA-256\"]", "sip.limits.requests_per_second=0",
+                     sip=True) as d:
+            add_user(d, "bob@example.org", PASSWORD)
+            bob_port = free_udp_port()
+            # Bob's binding comes from the port his phone (sipp's UAS) listens on.
+            r = sipp_register(d, "bob", PASSWORD, "u1", local_port=bob_port)
+            self.assertEqual(r.returncode, 0, r.stdout[-2000:])
+            with tempfile.TemporaryDirectory() as work:
+                uas = subprocess.Popen(["sipp", "-sn", "uas", "-i", "127.0.0.1", "-p", str(bob_port), "-nostdin",
+                                        "-timeout", "60"], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+                                       cwd=work)
+                try:
+                    time.sleep(0.5)
+                    uac = subprocess.run(["sipp", "-sn", "uac", "-s", "bob", "-i", "127.0.0.1",
+                                          "-p", str(free_udp_port()), f"127.0.0.1:{d.sip_port}", "-m", "20",
+                                          "-r", "20", "-nostdin", "-timeout", "40"],
+                                         capture_output=True, text=True, timeout=60, cwd=work)
+                finally:
+                    uas.kill()
+                    uas.wait()
+            self.assertEqual(uac.returncode, 0, uac.stdout[-3000:])
+            st = d.status()["sip"]
+            self.assertGreaterEqual(st["proxy"]["proxied"], 40)  # INVITE and BYE of each call
+            self.assertEqual(st["requests"]["malformed"], 0)
 
 
 class SipTransports(unittest.TestCase):
