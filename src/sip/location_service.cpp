@@ -20,6 +20,7 @@ std::vector<Binding> LocationService::lookup(const std::string& aor, Instant now
 }
 
 std::size_t LocationService::expire(Instant now) {
+  next_expiry_cache_.reset();
   std::size_t n = 0;
   for (auto it = table_.begin(); it != table_.end();) {
     n += static_cast<std::size_t>(std::erase_if(it->second, [&](const Binding& b) { return b.expires_at <= now; }));
@@ -30,6 +31,7 @@ std::size_t LocationService::expire(Instant now) {
 
 void LocationService::flow_closed(std::uint64_t flow) {
   if (flow == 0) return;
+  next_expiry_cache_.reset();
   for (auto it = table_.begin(); it != table_.end();) {
     // An outbound binding lives and dies with its flow; a plain one keeps its
     // Contact URI and is reached by address from now on.
@@ -41,10 +43,12 @@ void LocationService::flow_closed(std::uint64_t flow) {
 }
 
 std::optional<Instant> LocationService::next_expiry() const {
+  if (next_expiry_cache_) return *next_expiry_cache_;
   std::optional<Instant> t;
   for (const auto& [aor, list] : table_)
     for (const auto& b : list)
       if (!t || b.expires_at < *t) t = b.expires_at;
+  next_expiry_cache_ = t;
   return t;
 }
 

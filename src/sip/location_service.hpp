@@ -45,7 +45,10 @@ class LocationService {
   bool upsert(const std::string& aor, Binding b, Match matches);
   template <class Match>
   void remove_if(const std::string& aor, Match matches);
-  void remove_all(const std::string& aor) { table_.erase(aor); }
+  void remove_all(const std::string& aor) {
+    next_expiry_cache_.reset();
+    table_.erase(aor);
+  }
   // Forgets expired bindings; returns how many.
   std::size_t expire(Instant now);
   // The flow closed: its bindings can no longer be reached that way (RFC 5626 §5.3).
@@ -60,10 +63,13 @@ class LocationService {
  private:
   std::size_t max_per_aor_;
   std::map<std::string, std::vector<Binding>> table_;
+  // Recomputed only after a change: poll_timeout() asks after every message.
+  mutable std::optional<std::optional<Instant>> next_expiry_cache_;
 };
 
 template <class Match>
 bool LocationService::upsert(const std::string& aor, Binding b, Match matches) {
+  next_expiry_cache_.reset();
   auto& list = table_[aor];
   for (auto& existing : list)
     if (matches(existing)) {
@@ -79,6 +85,7 @@ template <class Match>
 void LocationService::remove_if(const std::string& aor, Match matches) {
   auto it = table_.find(aor);
   if (it == table_.end()) return;
+  next_expiry_cache_.reset();
   std::erase_if(it->second, matches);
   if (it->second.empty()) table_.erase(it);
 }

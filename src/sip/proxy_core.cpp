@@ -268,27 +268,45 @@ void ProxyCore::drain_branch(Instant now, Branch& b) {
     maybe_finish(ctx->second);
   }
   (void)now;
+  schedule(b);
+}
+
+void ProxyCore::schedule(const Branch& b) {
+  std::optional<Instant> t = b.tx.poll_timeout();
+  if (b.cancel_tx)
+    if (auto c = b.cancel_tx->poll_timeout(); c && (!t || *c < *t)) t = c;
+  if (t) deadlines_.emplace(*t, b.branch);
+  // Over without a timer (a transport error): retire it at the next look.
+  if (!t && b.tx.is_terminated()) deadlines_.emplace(Instant{}, b.branch);
+}
+
+// A branch whose transactions are over: forget it, and its context once no
+// branch of it is left and its final response went upstream.
+void ProxyCore::retire(const std::string& branch) {
+  auto owner = owner_.find(branch);
+  branches_.erase(branch);
+  if (owner == owner_.end()) return;
+  std::string key = owner->second;
+  owner_.erase(owner);
+  auto ctx = contexts_.find(key);
+  if (ctx == contexts_.end()) return;
+  bool live = false;
+  for (const auto& k : ctx->second.branches) live |= branches_.count(k) != 0;
+  if (!live && ctx->second.final_sent) contexts_.erase(ctx);
 }
 
 void ProxyCore::handle_timeout(Instant now) {
-  for (auto it = branches_.begin(); it != branches_.end();) {
+  while (!deadlines_.empty() && deadlines_.top().first <= now) {
+    std::string key = deadlines_.top().second;
+    deadlines_.pop();
+    auto it = branches_.find(key);
+    if (it == branches_.end()) continue;
     Branch& b = it->second;
     if (auto t = b.tx.poll_timeout(); t && *t <= now) b.tx.handle_timeout(now);
     if (b.cancel_tx)
       if (auto t = b.cancel_tx->poll_timeout(); t && *t <= now) b.cancel_tx->handle_timeout(now);
     drain_branch(now, b);
-    const bool done = b.tx.is_terminated() && (!b.cancel_tx || b.cancel_tx->is_terminated());
-    if (done) {
-      owner_.erase(b.branch);
-      it = branches_.erase(it);
-    } else {
-      ++it;
-    }
-  }
-  for (auto it = contexts_.begin(); it != contexts_.end();) {
-    bool live = false;
-    for (const auto& key : it->second.branches) live |= branches_.count(key) != 0;
-    it = (!live && it->second.final_sent) || it->second.branches.empty() ? contexts_.erase(it) : std::next(it);
+    if (b.tx.is_terminated() && (!b.cancel_tx || b.cancel_tx->is_terminated())) retire(key);
   }
 }
 
@@ -307,12 +325,8 @@ std::optional<UpstreamResponse> ProxyCore::poll_upstream() {
 }
 
 std::optional<Instant> ProxyCore::poll_timeout() const {
-  std::optional<Instant> t;
-  for (const auto& [key, b] : branches_) {
-    for (auto d : {b.tx.poll_timeout(), b.cancel_tx ? b.cancel_tx->poll_timeout() : std::nullopt})
-      if (d && (!t || *d < *t)) t = d;
-  }
-  return t;
+  if (deadlines_.empty()) return std::nullopt;
+  return deadlines_.top().first;
 }
 
 }  // namespace confab::sip

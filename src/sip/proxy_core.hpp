@@ -9,6 +9,8 @@
 // server core sends on the request's server transaction.
 #include <deque>
 #include <map>
+#include <queue>
+#include <unordered_map>
 #include <string>
 #include <vector>
 
@@ -106,9 +108,13 @@ class ProxyCore {
   ProxyIdentity identity_;
   Rng& rng_;
   TransactionTimers timers_;
-  std::map<std::string, Branch> branches_;      // by our branch
-  std::map<std::string, Context> contexts_;     // by server key
-  std::map<std::string, std::string> owner_;    // branch → server key
+  std::unordered_map<std::string, Branch> branches_;   // by our branch
+  using Deadline = std::pair<Instant, std::string>;     // (when, branch); may be stale
+  std::priority_queue<Deadline, std::vector<Deadline>, std::greater<>> deadlines_;
+  void schedule(const Branch& b);
+  void retire(const std::string& branch);
+  std::unordered_map<std::string, Context> contexts_;   // by server key
+  std::unordered_map<std::string, std::string> owner_;  // branch → server key
   std::deque<Outgoing> outbox_;
   std::deque<UpstreamResponse> upstream_;
   ProxyCounters counters_;

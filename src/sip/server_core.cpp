@@ -113,8 +113,9 @@ void ServerCore::handle_request(Instant now, Message request, const Datagram& d,
   if (d.transport == Transport::udp && !top->has_rport()) route_back.remote.port = top->port.value_or(5060);
 
   const auto kind = request.method == "INVITE" ? TransactionKind::invite : TransactionKind::non_invite;
-  Entry entry{ServerTransaction(now, kind, d.transport != Transport::udp, config_.timers), route_back, flow};
+  Entry entry{ServerTransaction(now, kind, d.transport != Transport::udp, config_.timers), route_back, flow, key};
   if (transactions_.size() >= config_.max_transactions) {
+    entry.key.clear();  // not kept: nothing to schedule
     ++counters_.overloaded;
     Message busy = make_response(request, 503, "Service Unavailable", random_token(rng_));
     busy.append(HeaderId::retry_after, "5");
@@ -274,15 +275,26 @@ void ServerCore::drain(Entry& e) {
   }
   while (e.tx.poll_event()) {
   }
+  schedule(e);
+}
+
+void ServerCore::schedule(const Entry& e) {
+  if (e.key.empty()) return;  // a 503 answered outside the table
+  if (auto t = e.tx.poll_timeout()) deadlines_.emplace(*t, e.key);
 }
 
 void ServerCore::handle_flow_closed(Instant, std::uint64_t flow) { locations_.flow_closed(flow); }
 
 void ServerCore::handle_timeout(Instant now) {
-  for (auto it = transactions_.begin(); it != transactions_.end();) {
-    if (auto t = it->second.tx.poll_timeout(); t && *t <= now) it->second.tx.handle_timeout(now);
-    drain(it->second);
-    it = it->second.tx.is_terminated() ? transactions_.erase(it) : std::next(it);
+  while (!deadlines_.empty() && deadlines_.top().first <= now) {
+    std::string key = deadlines_.top().second;
+    deadlines_.pop();
+    auto it = transactions_.find(key);
+    if (it == transactions_.end()) continue;
+    Entry& e = it->second;
+    if (auto t = e.tx.poll_timeout(); t && *t <= now) e.tx.handle_timeout(now);
+    drain(e);  // re-schedules what is left
+    if (e.tx.is_terminated()) transactions_.erase(it);
   }
   if (auto t = locations_.next_expiry(); t && *t <= now) locations_.expire(now);
   proxy_.handle_timeout(now);
@@ -299,8 +311,7 @@ std::optional<Outgoing> ServerCore::poll_transmit() {
 std::optional<Instant> ServerCore::poll_timeout() const {
   std::optional<Instant> t = locations_.next_expiry();
   if (auto p = proxy_.poll_timeout(); p && (!t || *p < *t)) t = p;
-  for (const auto& [key, e] : transactions_)
-    if (auto d = e.tx.poll_timeout(); d && (!t || *d < *t)) t = d;
+  if (!deadlines_.empty() && (!t || deadlines_.top().first < *t)) t = deadlines_.top().first;
   return t;
 }
 

@@ -8,6 +8,8 @@
 // flow or address each registered from, so devices behind NAT are reached.
 #include <deque>
 #include <map>
+#include <queue>
+#include <unordered_map>
 #include <memory>
 #include <string>
 #include <variant>
@@ -72,7 +74,12 @@ class ServerCore {
     ServerTransaction tx;
     Transmit route;  // where its responses go
     std::uint64_t flow;
+    std::string key;
   };
+  // Deadlines of transactions, earliest first. Entries go stale when a
+  // transaction moves on; a stale one just costs a look when it comes up.
+  using Deadline = std::pair<Instant, std::string>;
+  void schedule(const Entry& e);
   void handle_request(Instant now, Message request, const Datagram& d, std::uint64_t flow);
   void respond(Instant now, Entry& e, const Message& response);
   void drain(Entry& e);
@@ -89,7 +96,8 @@ class ServerCore {
   Registrar registrar_;
   RateLimiter limiter_;
   ProxyCore proxy_;
-  std::map<std::string, Entry> transactions_;
+  std::unordered_map<std::string, Entry> transactions_;
+  std::priority_queue<Deadline, std::vector<Deadline>, std::greater<>> deadlines_;
   std::deque<Outgoing> outbox_;
   ServerCoreCounters counters_;
 };
