@@ -137,6 +137,11 @@ void ServerCore::handle_request(Instant now, Message request, const Datagram& d,
   }
   if (auto local = answer_locally(now, request, d, flow)) {
     respond(now, e, *local);
+    // A digest challenge changes nothing: answer it statelessly (a
+    // retransmission just gets a fresh challenge) instead of holding a
+    // transaction for Timer J's 32 s — at thousands of REGISTERs a second
+    // those would fill the table. Kamailio's sl_send_reply does the same.
+    if (local->status == 401 || local->status == 407) transactions_.erase(key);
     return;
   }
   auto refuse = [&](std::uint16_t status, std::string_view reason = {}) {
