@@ -4,6 +4,7 @@
 
 #include "client/exit_codes.hpp"
 #include "client/nat_command.hpp"
+#include "client/sip_commands.hpp"
 
 using namespace confab::client;
 
@@ -31,11 +32,56 @@ int main(int argc, char** argv) {
   nat_cmd->add_option("--attempts", nat.transmissions, "transmissions per request")->capture_default_str()->check(CLI::Range(1, 10));
   nat_cmd->add_option("--bind", nat.bind, "local IP address to test from (default: the route's source address)");
 
+  // SIP user agent: register / call / listen (src/client/sip_commands.hpp).
+  auto add_account = [](CLI::App* cmd, SipAccountOptions& a) {
+    cmd->add_option("--server", a.server, "registrar/proxy HOST[:PORT] (default: the domain, port 5060)");
+    cmd->add_option("--password-file", a.password_file,
+                    "file whose first line is the password (else $CONFAB_PASSWORD, else a prompt)");
+    cmd->add_option("--expires", a.expires, "registration lifetime to ask for, seconds")
+        ->capture_default_str()
+        ->check(CLI::Range(1, 86400));
+    cmd->add_flag("--json", a.json, "print JSON lines instead of text");
+  };
+  RegisterOptions reg;
+  auto* reg_cmd = app.add_subcommand("register", "register USER@DOMAIN and stay registered until Ctrl-C");
+  reg_cmd->add_option("aor", reg.account.aor, "USER@DOMAIN")->required();
+  add_account(reg_cmd, reg.account);
+  reg_cmd->add_flag("--once", reg.once, "register, report and exit (the binding stays until it expires)");
+
+  CallOptions call;
+  auto* call_cmd = app.add_subcommand("call", "call USER@DOMAIN: ringing, answered, busy, declined, unreachable");
+  call_cmd->add_option("target", call.target, "USER@DOMAIN or sip: URI to call")->required();
+  call_cmd->add_option("--from", call.account.aor, "ME@DOMAIN: who is calling")->required();
+  add_account(call_cmd, call.account);
+  call_cmd->add_option("--duration", call.duration, "seconds to stay in the call once answered")
+      ->capture_default_str()
+      ->check(CLI::Range(0, 86400));
+  call_cmd->add_option("--ring-timeout", call.ring_timeout, "seconds to wait for an answer")
+      ->capture_default_str()
+      ->check(CLI::Range(1, 3600));
+
+  ListenOptions listen;
+  auto* listen_cmd = app.add_subcommand("listen", "register ME@DOMAIN and answer (or decline) incoming calls");
+  listen_cmd->add_option("aor", listen.account.aor, "ME@DOMAIN")->required();
+  add_account(listen_cmd, listen.account);
+  bool auto_answer = false;
+  auto* answer_flag = listen_cmd->add_flag("--auto-answer", auto_answer, "answer every call (the default)");
+  listen_cmd->add_flag("--decline", listen.decline, "decline every call (603)")->excludes(answer_flag);
+  listen_cmd->add_option("--count", listen.count, "exit after this many calls (0: never)")
+      ->capture_default_str()
+      ->check(CLI::Range(0, 1000000));
+  listen_cmd->add_option("--duration", listen.duration, "hang up after this many seconds (0: when the caller does)")
+      ->capture_default_str()
+      ->check(CLI::Range(0, 86400));
+
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
     return app.exit(e) == 0 ? exit_ok : exit_usage;
   }
   if (*nat_cmd) return run_nat(nat);
+  if (*reg_cmd) return run_register(reg);
+  if (*call_cmd) return run_call(call);
+  if (*listen_cmd) return run_listen(listen);
   return exit_usage;
 }

@@ -11,7 +11,7 @@ packages=(
   libasio-dev libssl-dev libidn-dev libspdlog-dev libfmt-dev libcli11-dev
   nlohmann-json3-dev libtomlplusplus-dev libsqlite3-dev libgtest-dev libgmock-dev libbenchmark-dev
   # test peers and the NAT lab
-  python3 iproute2 nftables iptables conntrack coturn stun-client procps sip-tester
+  python3 iproute2 nftables iptables conntrack coturn stun-client procps sip-tester baresip-core
 )
 
 missing=()

@@ -1,0 +1,228 @@
+#include "client/sip_commands.hpp"
+
+#include <cstdio>
+#include <iostream>
+#include <nlohmann/json.hpp>
+
+#include "client/exit_codes.hpp"
+
+namespace confab::client {
+
+namespace {
+
+using sip::CallState;
+using sip::UaEvent;
+using Kind = sip::UaEvent::Kind;
+
+const Instant forever = Instant::max() - std::chrono::hours(24 * 365);
+
+void line(bool json, const nlohmann::json& j, const std::string& text) {
+  if (json)
+    std::cout << j.dump() << std::endl;
+  else
+    std::cout << text << std::endl;
+}
+
+std::string account_name(const sip::UaConfig& c) { return c.user + "@" + c.domain; }
+
+// What a failed INVITE means to the user, and the exit code.
+std::pair<std::string, int> classify(const UaEvent& e) {
+  switch (e.status) {
+    case 486:
+    case 600: return {"busy", exit_protocol};
+    case 603: return {"declined", exit_protocol};
+    case 404:
+    case 410:
+    case 480:
+    case 604: return {"unreachable", exit_protocol};
+    case 487: return {"cancelled", exit_protocol};
+    default: break;
+  }
+  if (e.local) return {e.status == 408 ? "timeout" : "unreachable", exit_unreachable};
+  if (e.status == 408) return {"timeout", exit_protocol};
+  return {"refused", exit_protocol};
+}
+
+}  // namespace
+
+int run_register(const RegisterOptions& o) {
+  int code = exit_ok;
+  auto s = SipSession::open("confab register", o.account, code);
+  if (!s) return code;
+  auto& ua = s->ua();
+  const std::string aor = account_name(s->config());
+  const std::string server = s->config().server.to_string();
+  enum class Phase { registering, registered, unregistering, done } phase = Phase::registering;
+  std::optional<Instant> stop_by;
+  ua.register_now(Clock::now());
+  s->run(
+      forever,
+      [&](Instant, const UaEvent& e) {
+        nlohmann::json j{{"event", sip::to_string(e.kind)}, {"aor", aor}, {"server", server}, {"status", e.status},
+                         {"reason", e.reason}};
+        if (e.kind == Kind::registered) {
+          j["expires"] = e.expires;
+          line(o.account.json, j,
+               std::string(phase == Phase::registering ? "registered " : "re-registered ") + aor + " with " +
+                   server + " for " + std::to_string(e.expires) + " s");
+          phase = o.once ? Phase::done : Phase::registered;
+        } else if (e.kind == Kind::registration_failed) {
+          line(o.account.json, j, "registration of " + aor + " failed: " + status_text(e.status, e.reason));
+          code = e.local ? exit_unreachable : exit_protocol;
+          phase = Phase::done;
+        } else if (e.kind == Kind::unregistered) {
+          line(o.account.json, j, "unregistered " + aor + " (" + status_text(e.status, e.reason) + ")");
+          phase = Phase::done;
+        }
+      },
+      [&](Instant now) {
+        if (stop_requested() && (phase == Phase::registering || phase == Phase::registered)) {
+          if (phase == Phase::registering) code = exit_interrupted;
+          ua.unregister(now);
+          phase = Phase::unregistering;
+          stop_by = now + std::chrono::seconds(5);
+        }
+        if (stop_by && now >= *stop_by) phase = Phase::done;
+      },
+      [&] { return phase == Phase::done; });
+  return code;
+}
+
+int run_call(const CallOptions& o) {
+  int code = exit_ok;
+  auto s = SipSession::open("confab call", o.account, code);
+  if (!s) return code;
+  auto& ua = s->ua();
+  std::string target = o.target.rfind("sip:", 0) == 0 ? o.target : "sip:" + o.target;
+  const Instant start = Clock::now();
+  std::optional<Instant> hang_up_at, stop_by;
+  bool hung_up = false, done = false, interrupted = false, ring_timeout = false;
+  std::string outcome;
+  int status = 0;
+  std::string reason;
+  auto hang_up = [&](Instant now) {
+    if (hung_up) return;
+    hung_up = true;
+    ua.hang_up(now);
+    stop_by = now + std::chrono::seconds(10);
+  };
+  if (!ua.call(start, target)) return exit_internal;
+  std::fprintf(stderr, "calling %s from %s via %s\n", target.c_str(), account_name(s->config()).c_str(),
+               s->config().server.to_string().c_str());
+  s->run(
+      forever,
+      [&](Instant now, const UaEvent& e) {
+        switch (e.kind) {
+          case Kind::ringing: std::fprintf(stderr, "ringing (%s)\n", status_text(e.status, e.reason).c_str()); break;
+          case Kind::answered:
+            std::fprintf(stderr, "answered (%s)\n", status_text(e.status, e.reason).c_str());
+            outcome = "answered", status = e.status, reason = e.reason;
+            hang_up_at = now + std::chrono::seconds(o.duration);
+            break;
+          case Kind::call_failed: {
+            auto [what, exit] = classify(e);
+            outcome = what, status = e.status, reason = e.reason, code = exit;
+            done = true;
+            break;
+          }
+          case Kind::call_ended:
+            if (outcome.empty()) {
+              outcome = ring_timeout ? "timeout" : "cancelled", status = e.status, reason = e.reason;
+              code = exit_protocol;
+            } else if (e.by_peer) {
+              std::fprintf(stderr, "the other side hung up\n");
+            }
+            done = true;
+            break;
+          default: break;
+        }
+      },
+      [&](Instant now) {
+        if (stop_requested() && !hung_up) interrupted = true, hang_up(now);
+        if (hang_up_at && now >= *hang_up_at) hang_up(now);
+        if (outcome.empty() && now >= start + std::chrono::seconds(o.ring_timeout)) ring_timeout = true, hang_up(now);
+        if (stop_by && now >= *stop_by) done = true;
+      },
+      [&] { return done; });
+  if (outcome.empty()) outcome = interrupted ? "cancelled" : "timeout", code = exit_unreachable;
+  if (interrupted && outcome != "answered") code = exit_interrupted;
+  nlohmann::json j{{"result", outcome}, {"target", target}, {"status", status}, {"reason", reason}};
+  line(o.account.json, j, outcome + (status ? ": " + status_text(status, reason) : ""));
+  return code;
+}
+
+int run_listen(const ListenOptions& o) {
+  int code = exit_ok;
+  auto s = SipSession::open("confab listen", o.account, code);
+  if (!s) return code;
+  auto& ua = s->ua();
+  const std::string aor = account_name(s->config());
+  bool registered = false, stopping = false, unregistered = false, done = false;
+  int handled = 0;
+  std::optional<Instant> hang_up_at, stop_by;
+  auto stop = [&](Instant now) {
+    if (stopping) return;
+    stopping = true;
+    if (ua.call_state() != CallState::idle) ua.hang_up(now);
+    if (ua.is_registered()) ua.unregister(now);
+    else unregistered = true;
+    stop_by = now + std::chrono::seconds(5);
+  };
+  auto json_of = [&](const UaEvent& e) {
+    return nlohmann::json{{"event", sip::to_string(e.kind)}, {"aor", aor}, {"peer", e.peer},
+                          {"status", e.status}, {"reason", e.reason}, {"by_peer", e.by_peer}};
+  };
+  ua.register_now(Clock::now());
+  s->run(
+      forever,
+      [&](Instant now, const UaEvent& e) {
+        switch (e.kind) {
+          case Kind::registered:
+            if (!registered) {
+              auto j = json_of(e);
+              j["expires"] = e.expires;
+              line(o.account.json, j, "listening as " + aor + " (registered for " + std::to_string(e.expires) + " s)");
+            }
+            registered = true;
+            break;
+          case Kind::registration_failed:
+            line(o.account.json, json_of(e), "registration of " + aor + " failed: " + status_text(e.status, e.reason));
+            if (!registered) code = e.local ? exit_unreachable : exit_protocol, done = true;
+            break;
+          case Kind::unregistered: unregistered = true; break;
+          case Kind::incoming_call:
+            line(o.account.json, json_of(e), "incoming call from " + e.peer);
+            if (stopping || o.decline) {
+              ua.decline(now, 603);
+              auto j = json_of(e);
+              j["event"] = "declined";
+              line(o.account.json, j, "declined call from " + e.peer);
+              if (++handled == o.count) stop(now);
+            } else {
+              ua.answer(now);
+            }
+            break;
+          case Kind::answered:
+            line(o.account.json, json_of(e), "answered call from " + e.peer);
+            if (o.duration > 0) hang_up_at = now + std::chrono::seconds(o.duration);
+            break;
+          case Kind::call_ended:
+            hang_up_at.reset();
+            line(o.account.json, json_of(e),
+                 "call from " + e.peer + " ended by " + (e.by_peer ? "the caller" : "us") + " (" +
+                     status_text(e.status, e.reason) + ")");
+            if (++handled == o.count) stop(now);
+            break;
+          default: break;
+        }
+      },
+      [&](Instant now) {
+        if (stop_requested()) stop(now);
+        if (hang_up_at && now >= *hang_up_at) hang_up_at.reset(), ua.hang_up(now);
+        if (stopping && ((unregistered && ua.call_state() == CallState::idle) || now >= *stop_by)) done = true;
+      },
+      [&] { return done; });
+  return code;
+}
+
+}  // namespace confab::client

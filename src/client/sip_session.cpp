@@ -1,0 +1,133 @@
+#include "client/sip_session.hpp"
+
+#include <termios.h>
+#include <unistd.h>
+
+#include <csignal>
+#include <cstdio>
+#include <cstdlib>
+#include <fstream>
+
+#include "client/exit_codes.hpp"
+#include "net/poll_loop.hpp"
+#include "net/resolve.hpp"
+#include "net/tcp_client.hpp"
+
+namespace confab::client {
+
+namespace {
+
+volatile std::sig_atomic_t g_stop = 0;
+
+extern "C" void on_stop_signal(int) { g_stop = 1; }
+
+// Reads a line from the terminal without echo.
+std::optional<std::string> prompt_password(const std::string& aor) {
+  if (!::isatty(STDIN_FILENO)) return std::nullopt;
+  std::fprintf(stderr, "Password for %s: ", aor.c_str());
+  std::fflush(stderr);
+  termios old{};
+  const bool have_tty = ::tcgetattr(STDIN_FILENO, &old) == 0;
+  if (have_tty) {
+    termios quiet = old;
+    quiet.c_lflag &= ~static_cast<tcflag_t>(ECHO);
+    ::tcsetattr(STDIN_FILENO, TCSAFLUSH, &quiet);
+  }
+  std::string line;
+  int c;
+  while ((c = std::fgetc(stdin)) != EOF && c != '\n') line.push_back(static_cast<char>(c));
+  if (have_tty) ::tcsetattr(STDIN_FILENO, TCSAFLUSH, &old);
+  std::fprintf(stderr, "\n");
+  return line;
+}
+
+// The machine run_poll_loop drives: the UA, woken at least every 200 ms so
+// a stop request that raced poll(2) is seen promptly.
+struct Driver {
+  sip::UserAgent& ua;
+  const std::function<bool()>& done;
+  void handle_datagram(Instant now, const Datagram& d) { ua.handle_datagram(now, d); }
+  void handle_timeout(Instant now) {
+    if (auto t = ua.poll_timeout(); t && *t <= now) ua.handle_timeout(now);
+  }
+  std::optional<Transmit> poll_transmit() { return ua.poll_transmit(); }
+  std::optional<Instant> poll_timeout() const {
+    Instant tick = Clock::now() + std::chrono::milliseconds(200);
+    auto t = ua.poll_timeout();
+    return t ? std::min(*t, tick) : tick;
+  }
+  bool is_done() const { return done(); }
+};
+
+}  // namespace
+
+void install_stop_handlers() {
+  struct sigaction sa{};
+  sa.sa_handler = on_stop_signal;
+  sigemptyset(&sa.sa_mask);
+  sa.sa_flags = 0;  // no SA_RESTART: poll returns EINTR
+  ::sigaction(SIGINT, &sa, nullptr);
+  ::sigaction(SIGTERM, &sa, nullptr);
+}
+
+bool stop_requested() { return g_stop != 0; }
+
+std::string status_text(int status, const std::string& reason) {
+  return reason.empty() ? std::to_string(status) : std::to_string(status) + " " + reason;
+}
+
+std::unique_ptr<SipSession> SipSession::open(const std::string& command, const SipAccountOptions& o, int& exit_code) {
+  auto fail = [&](int code, const std::string& why) {
+    std::fprintf(stderr, "%s: %s\n", command.c_str(), why.c_str());
+    exit_code = code;
+    return nullptr;
+  };
+  std::string aor = o.aor;
+  if (aor.rfind("sip:", 0) == 0) aor = aor.substr(4);
+  const auto at = aor.find('@');
+  if (at == std::string::npos || at == 0 || at + 1 == aor.size())
+    return fail(exit_usage, "\"" + o.aor + "\" is not USER@DOMAIN");
+
+  std::unique_ptr<SipSession> s(new SipSession);
+  s->config_.user = aor.substr(0, at);
+  s->config_.domain = aor.substr(at + 1);
+  s->config_.expires = o.expires;
+
+  if (!o.password_file.empty()) {
+    std::ifstream in(o.password_file);
+    if (!in) return fail(exit_usage, "cannot read " + o.password_file);
+    std::getline(in, s->config_.password);
+    if (!s->config_.password.empty() && s->config_.password.back() == '\r') s->config_.password.pop_back();
+  } else if (const char* env = std::getenv("CONFAB_PASSWORD")) {
+    s->config_.password = env;
+  } else if (auto p = prompt_password(aor)) {
+    s->config_.password = *p;
+  }
+
+  auto server = net::resolve(o.server.empty() ? s->config_.domain : o.server, 5060);
+  if (!server) return fail(exit_unreachable, server.error());
+  s->config_.server = *server;
+  auto local_ip = net::route_source(*server);
+  if (!local_ip) return fail(exit_unreachable, "no route to " + server->to_string());
+  std::error_code ec;
+  s->socket_ = net::UdpSocket::bind({*local_ip, 0}, {}, ec);
+  if (ec) return fail(exit_internal, "cannot open a UDP socket: " + ec.message());
+  s->config_.local = s->socket_.local_address();
+  s->ua_ = std::make_unique<sip::UserAgent>(s->config_, s->rng_);
+  install_stop_handlers();
+  return s;
+}
+
+bool SipSession::run(Instant give_up_at, const std::function<void(Instant, const sip::UaEvent&)>& on_event,
+                     const std::function<void(Instant)>& tick, const std::function<bool()>& done) {
+  Driver driver{*ua_, done};
+  auto wakeup = [&] {
+    const Instant now = Clock::now();
+    while (auto e = ua_->poll_event()) on_event(now, *e);
+    tick(now);
+  };
+  wakeup();  // events and actions before the first wait
+  return net::run_poll_loop(driver, std::span<net::UdpSocket>(&socket_, 1), give_up_at, wakeup);
+}
+
+}  // namespace confab::client

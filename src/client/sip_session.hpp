@@ -1,0 +1,56 @@
+#pragma once
+// What `confab register`, `call` and `listen` share: the account (AOR,
+// password, server), one UDP socket, a sip::UserAgent, and a poll loop that
+// feeds it and stops cleanly on SIGINT/SIGTERM.
+#include <chrono>
+#include <functional>
+#include <memory>
+#include <optional>
+#include <string>
+
+#include "core/rng.hpp"
+#include "net/udp_socket.hpp"
+#include "sip/user_agent.hpp"
+
+namespace confab::client {
+
+struct SipAccountOptions {
+  std::string aor;            // USER@DOMAIN (a "sip:" prefix is accepted)
+  std::string server;         // HOST[:PORT]; "" = the domain
+  std::string password_file;  // first line; else CONFAB_PASSWORD, else a prompt on a terminal
+  std::uint32_t expires = 3600;
+  bool json = false;
+};
+
+// The process's stop request (SIGINT/SIGTERM), installed once without
+// SA_RESTART so poll(2) wakes up.
+void install_stop_handlers();
+bool stop_requested();
+
+class SipSession {
+ public:
+  // Resolves the server, binds the socket, reads the password. On failure
+  // prints why (prefixed with `command`) and sets `exit_code`.
+  static std::unique_ptr<SipSession> open(const std::string& command, const SipAccountOptions& o, int& exit_code);
+
+  sip::UserAgent& ua() { return *ua_; }
+  const sip::UaConfig& config() const { return config_; }
+
+  // Runs until `done()` is true or `give_up_at` passes (false then). After
+  // every wakeup `on_event` sees each UA event and `tick(now)` runs (for the
+  // caller's own deadlines and the stop request).
+  bool run(Instant give_up_at, const std::function<void(Instant, const sip::UaEvent&)>& on_event,
+           const std::function<void(Instant)>& tick, const std::function<bool()>& done);
+
+ private:
+  SipSession() = default;
+  sip::UaConfig config_;
+  SystemRng rng_;
+  net::UdpSocket socket_;
+  std::unique_ptr<sip::UserAgent> ua_;
+};
+
+// "603 Decline" style text for output.
+std::string status_text(int status, const std::string& reason);
+
+}  // namespace confab::client
