@@ -74,20 +74,24 @@ struct FlowService::Impl {
         idle{0}, tls_failures{0}, send_failures{0};
   } counters;
 
-  // After the core was fed: send what it wants sent, re-arm its timer.
+  // After the core was fed: send what it wants sent, and make sure its timer
+  // fires by its next deadline. Re-arming costs a timer cancel and a kernel
+  // timerfd update, so the timer is only moved *earlier*; firing early is
+  // harmless (the core finds nothing due and the timer is armed again).
   void pump() {
     while (auto t = core->poll_transmit()) dispatch(std::move(*t));
-    if (auto deadline = core->poll_timeout()) {
-      core_timer.expires_at(*deadline);
-      core_timer.async_wait([this](std::error_code ec) {
-        if (ec) return;
-        core->handle_timeout(Clock::now());
-        pump();
-      });
-    } else {
-      core_timer.cancel();
-    }
+    auto deadline = core->poll_timeout();
+    if (!deadline || (armed && *armed <= *deadline)) return;
+    armed = *deadline;
+    core_timer.expires_at(*deadline);
+    core_timer.async_wait([this](std::error_code ec) {
+      if (ec) return;  // moved earlier: a newer wait is pending
+      armed.reset();
+      core->handle_timeout(Clock::now());
+      pump();
+    });
   }
+  std::optional<Instant> armed;  // when core_timer will fire, if it is waiting
 
   void dispatch(FlowTransmit t) {
     if (t.flow != no_flow) {

@@ -62,7 +62,7 @@ struct SipLimits {
   std::size_t max_message_size = 65535;
   double requests_per_second = 100;
   double burst = 200;
-  std::size_t max_transactions = 100000;
+  std::size_t max_transactions = 500000;
   std::uint32_t default_expires = 3600;
   std::uint32_t min_expires = 60;
   std::uint32_t max_expires = 7200;

@@ -127,14 +127,14 @@ void ClientTransaction::terminate() {
 std::optional<Bytes> ClientTransaction::poll_transmit() {
   if (outbox_.empty()) return std::nullopt;
   Bytes b = std::move(outbox_.front());
-  outbox_.pop_front();
+  outbox_.erase(outbox_.begin());
   return b;
 }
 
 std::optional<TransactionEvent> ClientTransaction::poll_event() {
   if (events_.empty()) return std::nullopt;
   TransactionEvent e = std::move(events_.front());
-  events_.pop_front();
+  events_.erase(events_.begin());
   return e;
 }
 

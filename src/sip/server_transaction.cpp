@@ -88,14 +88,14 @@ void ServerTransaction::terminate() {
 std::optional<Bytes> ServerTransaction::poll_transmit() {
   if (outbox_.empty()) return std::nullopt;
   Bytes b = std::move(outbox_.front());
-  outbox_.pop_front();
+  outbox_.erase(outbox_.begin());
   return b;
 }
 
 std::optional<TransactionEvent> ServerTransaction::poll_event() {
   if (events_.empty()) return std::nullopt;
   TransactionEvent e = std::move(events_.front());
-  events_.pop_front();
+  events_.erase(events_.begin());
   return e;
 }
 
