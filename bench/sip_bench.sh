@@ -57,8 +57,8 @@ EOF
 }
 
 die() { echo "sip_bench: $*" >&2; exit 2; }
-is_num() { [[ $1 =~ ^[0-9]+([.][0-9]+)?$ ]]; }
-is_int() { [[ $1 =~ ^[0-9]+$ ]]; }
+# shellcheck source=bench/lib.sh
+source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 
 while (($#)); do
   case $1 in
@@ -102,19 +102,13 @@ fi
 # also run under `timeout`, so nothing outlives the run even if this shell is
 # killed with SIGKILL.
 WORK=$(mktemp -d "${TMPDIR:-/tmp}/sip_bench.XXXXXX")
-declare -a PIDS=()
 POLICY_BACKUP=""
 POLICY_CREATED=0
 # shellcheck disable=SC2317  # invoked by the EXIT trap
 cleanup() {
-  local rc=$? pid i
+  local rc=$?
   trap - EXIT INT TERM
-  for pid in "${PIDS[@]}"; do kill -TERM "$pid" 2>/dev/null || true; done
-  for pid in "${PIDS[@]}"; do
-    for ((i = 0; i < 30; i++)); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
-    kill -KILL "$pid" 2>/dev/null || true
-    wait "$pid" 2>/dev/null || true
-  done
+  stop_all_pids
   restore_policy_rc
   rm -rf "$WORK"
   exit "$rc"
@@ -123,20 +117,7 @@ trap cleanup EXIT
 trap 'echo "sip_bench: interrupted" >&2; exit 130' INT
 trap 'exit 143' TERM
 
-forget_pid() {
-  local keep=() p
-  for p in "${PIDS[@]}"; do [[ $p == "$1" ]] || keep+=("$p"); done
-  PIDS=("${keep[@]}")
-}
 
-stop_pid() {  # TERM, up to 3 s grace, then KILL
-  local pid=$1 i
-  kill -TERM "$pid" 2>/dev/null || true
-  for ((i = 0; i < 30; i++)); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
-  kill -KILL "$pid" 2>/dev/null || true
-  wait "$pid" 2>/dev/null || true
-  forget_pid "$pid"
-}
 
 # ---------------------------------------------------------------------------
 # Kamailio: install if missing, never letting Debian's packaging start it.
@@ -196,16 +177,6 @@ done
 
 # ---------------------------------------------------------------------------
 
-free_port() {
-  local i p
-  for ((i = 0; i < 100; i++)); do
-    p=$((20000 + RANDOM % 40000))
-    if [[ -z $(ss -Hlun "sport = :$p" 2>/dev/null) && -z $(ss -Hltn "sport = :$p" 2>/dev/null) ]]; then
-      echo "$p"; return 0
-    fi
-  done
-  return 1
-}
 
 # Upper bound on a server's (and the uas's) life.
 SERVER_LIFETIME=$(awk -v n="${#RLIST[@]}" -v d="$DURATION" -v r="$REG_DURATION" \
@@ -268,7 +239,6 @@ sipp_register() {
   return 1
 }
 
-log_tail() { if [[ -f $1 ]]; then tail -n 5 "$1" | sed 's/^/    | /' >&2; fi; }
 
 # run_step NAME DIR PORT RATE -> appends one JSON object to STEPS, sets STEP_OK
 run_step() {

@@ -46,8 +46,8 @@ EOF
 }
 
 die() { echo "snatmap_bench: $*" >&2; exit 2; }
-is_num() { [[ $1 =~ ^[0-9]+([.][0-9]+)?$ ]]; }
-is_int() { [[ $1 =~ ^[0-9]+$ ]]; }
+# shellcheck source=bench/lib.sh
+source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 
 while (($#)); do
   case $1 in
@@ -92,17 +92,11 @@ fi
 # wrapped in `timeout`, so it cannot outlive the run even if this shell is
 # killed with SIGKILL.
 WORK=$(mktemp -d "${TMPDIR:-/tmp}/snatmap_bench.XXXXXX")
-declare -a PIDS=()
 # shellcheck disable=SC2317  # invoked by the EXIT trap
 cleanup() {
-  local rc=$? pid i
+  local rc=$?
   trap - EXIT INT TERM
-  for pid in "${PIDS[@]}"; do kill -TERM "$pid" 2>/dev/null || true; done
-  for pid in "${PIDS[@]}"; do
-    for ((i = 0; i < 30; i++)); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
-    kill -KILL "$pid" 2>/dev/null || true
-    wait "$pid" 2>/dev/null || true
-  done
+  stop_all_pids
   rm -rf "$WORK"
   exit "$rc"
 }
@@ -110,34 +104,8 @@ trap cleanup EXIT
 trap 'echo "snatmap_bench: interrupted" >&2; exit 130' INT
 trap 'exit 143' TERM
 
-forget_pid() {  # drop $1 from PIDS
-  local keep=() p
-  for p in "${PIDS[@]}"; do [[ $p == "$1" ]] || keep+=("$p"); done
-  PIDS=("${keep[@]}")
-}
 
-# Stops a server started by start_server: TERM, up to 3 s grace, then KILL.
-stop_server() {
-  local pid=$1 i
-  kill -TERM "$pid" 2>/dev/null || true
-  for ((i = 0; i < 30; i++)); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
-  kill -KILL "$pid" 2>/dev/null || true
-  wait "$pid" 2>/dev/null || true
-  forget_pid "$pid"
-}
 
-# A free UDP port on loopback (bounded tries; a race with another program is
-# possible but harmless: the readiness probe then fails and says so).
-free_port() {
-  local i p
-  for ((i = 0; i < 100; i++)); do
-    p=$((20000 + RANDOM % 40000))
-    if [[ -z $(ss -Hlun "sport = :$p" 2>/dev/null) && -z $(ss -Hltn "sport = :$p" 2>/dev/null) ]]; then
-      echo "$p"; return 0
-    fi
-  done
-  return 1
-}
 
 # Upper bound on a server's life: warm-up + duration + generous start/stop.
 SERVER_LIFETIME=$(awk -v d="$DURATION" -v w="$WARMUP" 'BEGIN { printf "%d", d + w + 60 }')
@@ -193,7 +161,6 @@ measure() {
   return "$rc"
 }
 
-log_tail() { if [[ -f $1 ]]; then tail -n 5 "$1" | sed 's/^/    | /' >&2; fi; }
 
 # run_target NAME -> sets RESULT to one JSON object with "status" (ok, not
 # built, not installed, failed to start, no responses, crashed) and, when it
@@ -236,7 +203,7 @@ run_target() {
   if ! wait_ready "$port" "$expect"; then
     echo "snatmap_bench: $name on 127.0.0.1:$port never answered a Binding request" >&2
     log_tail "$dir/log"; log_tail "$dir/turn.log"
-    stop_server "$SERVER_PID"
+    stop_pid "$SERVER_PID"
     RESULT="{\"target\":\"$name\",\"status\":\"failed to start\"}"; return
   fi
   if measure "$name" "$port" "$expect"; then status=ok; else status="no responses"; fi
@@ -245,7 +212,7 @@ run_target() {
     echo "snatmap_bench: $name exited during the run" >&2; log_tail "$dir/log"
     status="crashed"
   fi
-  stop_server "$SERVER_PID"
+  stop_pid "$SERVER_PID"
   RESULT="{\"status\":\"$status\",${res#\{}"
 }
 

@@ -3,8 +3,17 @@
 #include <openssl/rand.h>
 
 #include <stdexcept>
+#include <vector>
+
+#include "core/text.hpp"
 
 namespace confab {
+
+std::string Rng::random_hex(std::size_t bytes) {
+  std::vector<std::uint8_t> b(bytes);
+  fill(b);
+  return to_hex(b);
+}
 
 void SystemRng::fill(std::span<std::uint8_t> out) {
   if (out.empty()) return;

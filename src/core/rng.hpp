@@ -3,6 +3,7 @@
 // an Rng passed in, so tests can be deterministic.
 #include <cstdint>
 #include <span>
+#include <string>
 
 namespace confab {
 
@@ -16,6 +17,8 @@ class Rng {
     return (std::uint32_t{b[0]} << 24) | (std::uint32_t{b[1]} << 16) | (std::uint32_t{b[2]} << 8) | b[3];
   }
   std::uint64_t next_u64() { return (std::uint64_t{next_u32()} << 32) | next_u32(); }
+  // `bytes` random bytes as lowercase hex: tags, branches, cnonces, tokens.
+  std::string random_hex(std::size_t bytes);
 };
 
 // Cryptographically secure (OpenSSL's DRBG). For production.

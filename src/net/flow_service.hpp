@@ -16,10 +16,17 @@
 #include "core/address.hpp"
 #include "core/time.hpp"
 #include "core/transmit.hpp"
-#include "net/tcp_service.hpp"  // StreamFrame, Framer
+#include "core/bytes.hpp"
 #include "net/udp_service.hpp"  // BindError
 
 namespace confab::net {
+
+// How a protocol splits a TCP/TLS byte stream into messages.
+struct StreamFrame {
+  enum class State { incomplete, complete, invalid } state = State::incomplete;
+  std::size_t size = 0;  // when complete: bytes the message at the front occupies
+};
+using Framer = std::function<StreamFrame(ByteView buffered)>;
 
 using FlowId = std::uint64_t;
 inline constexpr FlowId no_flow = 0;

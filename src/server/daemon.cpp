@@ -42,9 +42,9 @@ nlohmann::json status_json(const SnatmapService* snatmap, SipService* sip, Insta
                     {"udp", counters_json(st.udp)},
                     {"tcp", counters_json(st.tcp)},
                     {"tcp_connections",
-                     {{"open", st.connections.open},
-                      {"accepted", st.connections.accepted},
-                      {"refused_over_limit", st.connections.refused_over_limit},
+                     {{"open", st.connections.connections_open},
+                      {"accepted", st.connections.connections_accepted},
+                      {"refused_over_limit", st.connections.connections_refused},
                       {"closed_invalid", st.connections.closed_invalid},
                       {"closed_idle", st.connections.closed_idle}}}};
   }
@@ -60,7 +60,7 @@ std::string counters_line(const SnatmapService& s) {
       "snatmap counters: received={} answered={} errors={} classic={} malformed={} not_request={} "
       "rate_limited={} tcp_open={} tcp_refused={}",
       total.received, total.answered, total.error_responses, total.classic, total.malformed, total.not_request,
-      total.rate_limited, st.connections.open, st.connections.refused_over_limit);
+      total.rate_limited, st.connections.connections_open, st.connections.connections_refused);
 }
 
 // Serves one command per connection on the control socket.

@@ -7,6 +7,7 @@
 #include <fstream>
 #include <nlohmann/json.hpp>
 
+#include "core/text.hpp"
 #include "net/flow_service.hpp"
 #include "net/resolve.hpp"
 #include "net/self_signed.hpp"
@@ -15,12 +16,6 @@
 namespace confab::server {
 
 namespace {
-
-std::string lower(std::string_view s) {
-  std::string out(s);
-  for (auto& c : out) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-  return out;
-}
 
 // 32 random bytes in <data_dir>/sip-nonce.key (mode 0600): nonces stay valid
 // across restarts, and nobody else can mint them.
@@ -110,7 +105,7 @@ Result<std::unique_ptr<SipService>, std::string> SipService::start(const Config&
       a = store::DigestAlgorithm::sha256;
     else
       return std::nullopt;  // SHA-512-256 hashes are not stored
-    store::AccountName name{lower(user), lower(realm)};
+    store::AccountName name{ascii_lower(user), ascii_lower(realm)};
     auto r = accounts.digest_ha1(name, name.domain, a);
     if (!r) {
       logger->error("sip: account store: {}", r.error().message);
@@ -167,10 +162,11 @@ void SipService::stop() {
   if (flows_) flows_->stop();
 }
 
-std::string SipService::status_json() {
+// Counters and table sizes, read on the SIP thread so they are consistent.
+static nlohmann::json snapshot(net::FlowService& flows) {
   nlohmann::json j;
-  j["listening"] = flows_->listening();
-  flows_->with_core([&](net::FlowCore& fc) {
+  j["listening"] = flows.listening();
+  flows.with_core([&](net::FlowCore& fc) {
     auto& core = static_cast<SipFlowCore&>(fc).core;
     const auto& c = core.counters();
     const auto& r = core.registrar_counters();
@@ -189,17 +185,19 @@ std::string SipService::status_json() {
     j["bindings"] = core.bindings();
     j["transactions"] = core.transactions();
   });
-  auto st = flows_->stats();
+  auto st = flows.stats();
   j["transport"] = {{"datagrams_in", st.datagrams_in},       {"datagrams_out", st.datagrams_out},
                     {"connections_open", st.connections_open}, {"connections_accepted", st.connections_accepted},
                     {"connections_refused", st.connections_refused}, {"closed_invalid", st.closed_invalid},
                     {"closed_idle", st.closed_idle},         {"tls_handshake_failures", st.tls_handshake_failures},
                     {"send_failures", st.send_failures}};
-  return j.dump();
+  return j;
 }
 
+std::string SipService::status_json() { return snapshot(*flows_).dump(); }
+
 std::string SipService::counters_line() {
-  auto j = nlohmann::json::parse(status_json());
+  auto j = snapshot(*flows_);
   return fmt::format("sip counters: received={} registrar_ok={} auth_failed={} challenged={} malformed={} "
                      "rate_limited={} bindings={} connections={}",
                      j["requests"]["received"].get<std::uint64_t>(), j["registrar"]["ok"].get<std::uint64_t>(),

@@ -3,6 +3,7 @@
 #include <fmt/ranges.h>
 
 #include <atomic>
+#include <deque>
 
 #include "stun/message.hpp"
 
@@ -45,6 +46,29 @@ class ReflectorHandler final : public net::DatagramHandler {
  private:
   snatmap::Reflector reflector_;
   PublishedCounters* published_;
+};
+
+// The reflector over TCP: each framed request answered on its own connection.
+class ReflectorStreamCore final : public net::FlowCore {
+ public:
+  explicit ReflectorStreamCore(std::unique_ptr<ReflectorHandler> handler) : handler_(std::move(handler)) {}
+  void handle_datagram(Instant now, const Datagram& d, net::FlowId flow) override {
+    if (auto t = handler_->handle_datagram(now, d)) out_.push_back({std::move(*t), flow});
+    handler_->publish();
+  }
+  void handle_flow_closed(Instant, net::FlowId) override {}
+  void handle_timeout(Instant) override {}
+  std::optional<net::FlowTransmit> poll_transmit() override {
+    if (out_.empty()) return std::nullopt;
+    auto t = std::move(out_.front());
+    out_.pop_front();
+    return t;
+  }
+  std::optional<Instant> poll_timeout() const override { return std::nullopt; }
+
+ private:
+  std::unique_ptr<ReflectorHandler> handler_;
+  std::deque<net::FlowTransmit> out_;
 };
 
 std::string bind_error_line(const char* transport, const net::BindError& e) {
@@ -90,9 +114,9 @@ Result<std::unique_ptr<SnatmapService>, std::string> SnatmapService::start(const
     for (const auto& a : s->udp_->bound_addresses()) s->listening_.push_back("udp " + a.to_string());
   }
   if (c.tcp) {
-    net::TcpServiceConfig tc;
+    net::FlowServiceConfig tc;
     tc.name = "snatmap";
-    tc.addresses = addresses;
+    tc.tcp = addresses;
     tc.max_connections = c.limits.tcp_connections;
     tc.idle_timeout = c.limits.tcp_idle_timeout;
     tc.max_message_size = c.limits.max_message_size;
@@ -105,10 +129,12 @@ Result<std::unique_ptr<SnatmapService>, std::string> SnatmapService::start(const
     };
     s->published_.push_back(std::make_unique<PublishedCounters>());
     net::BindError err;
-    s->tcp_ = net::TcpService::start(tc, std::make_unique<ReflectorHandler>(rc, s->published_.back().get()),
-                                     err);
+    std::string unused_tls_error;  // no TLS listeners here
+    s->tcp_ = net::FlowService::start(
+        tc, std::make_unique<ReflectorStreamCore>(std::make_unique<ReflectorHandler>(rc, s->published_.back().get())),
+        err, unused_tls_error);
     if (!s->tcp_) return unexpected(bind_error_line("TCP", err));
-    for (const auto& a : s->tcp_->bound_addresses()) s->listening_.push_back("tcp " + a.to_string());
+    for (const auto& l : s->tcp_->listening()) s->listening_.push_back(l);
   }
   log->info("snatmap: listening on {} ({} UDP worker{}; RFC 5780 {})", fmt::join(s->listening_, ", "),
             c.udp ? config.server.workers : 0, config.server.workers == 1 ? "" : "s",

@@ -8,7 +8,7 @@
 #include <vector>
 
 #include "core/result.hpp"
-#include "net/tcp_service.hpp"
+#include "net/flow_service.hpp"
 #include "net/udp_service.hpp"
 #include "server/config.hpp"
 #include "snatmap/reflector.hpp"
@@ -20,7 +20,7 @@ struct PublishedCounters;  // per-worker counters, readable from any thread
 struct SnatmapStatus {
   snatmap::ReflectorCounters udp;
   snatmap::ReflectorCounters tcp;
-  net::TcpStats connections;
+  net::FlowStats connections;
   std::vector<std::string> listening;  // "udp 0.0.0.0:5678", ...
 };
 
@@ -37,7 +37,7 @@ class SnatmapService {
   SnatmapService() = default;
   std::vector<std::unique_ptr<PublishedCounters>> published_;  // one per UDP worker, then TCP
   std::unique_ptr<net::UdpService> udp_;
-  std::unique_ptr<net::TcpService> tcp_;
+  std::unique_ptr<net::FlowService> tcp_;
   std::vector<std::string> listening_;
 };
 

@@ -1,6 +1,8 @@
 // Decode errors as one line a log reader can act on.
 #include "sip/decode_error.hpp"
 
+#include "core/text.hpp"
+
 namespace confab::sip {
 
 const char* to_string(DecodeErrorCode c) {
@@ -28,20 +30,6 @@ const char* to_string(DecodeErrorCode c) {
   return "unknown decode error";
 }
 
-std::string DecodeError::message() const {
-  std::string out = "SIP decode error at byte " + std::to_string(offset);
-  if (!header.empty()) {
-    out += " (";
-    out += header;
-    out += ')';
-  }
-  out += ": ";
-  out += to_string(code);
-  if (!detail.empty()) {
-    out += ": ";
-    out += detail;
-  }
-  return out;
-}
+std::string DecodeError::message() const { return decode_error_line("SIP", offset, header, to_string(code), detail); }
 
 }  // namespace confab::sip

@@ -6,6 +6,8 @@
 
 #include <cstdio>
 
+#include "core/text.hpp"
+
 namespace confab::sip {
 namespace {
 
@@ -16,17 +18,6 @@ const EVP_MD* md_of(DigestAlgorithm a) {
     case DigestAlgorithm::sha512_256: return EVP_sha512_256();
   }
   return nullptr;
-}
-
-std::string to_hex(const unsigned char* p, unsigned n) {
-  static constexpr char digits[] = "0123456789abcdef";
-  std::string out;
-  out.reserve(2 * std::size_t{n});
-  for (unsigned i = 0; i < n; ++i) {
-    out += digits[p[i] >> 4];
-    out += digits[p[i] & 0x0F];
-  }
-  return out;
 }
 
 std::string joined(std::initializer_list<std::string_view> parts) {
@@ -49,7 +40,7 @@ std::string digest_hex(DigestAlgorithm a, std::string_view data) {
   unsigned char out[EVP_MAX_MD_SIZE];
   unsigned len = 0;
   if (md == nullptr || EVP_Digest(data.data(), data.size(), out, &len, md, nullptr) != 1) return {};
-  return to_hex(out, len);
+  return to_hex(ByteView(out, len));
 }
 
 std::string compute_ha1(DigestAlgorithm a, std::string_view username, std::string_view realm,

@@ -59,13 +59,7 @@ Result<DigestCredentials, std::string> DigestClient::credentials(std::string_vie
     if (nc_ == std::numeric_limits<std::uint32_t>::max())
       return unexpected(std::string("nonce-count exhausted; a new challenge is needed"));
     c.nc = ++nc_;
-    std::uint8_t raw[16];
-    rng.fill(raw);
-    static constexpr char digits[] = "0123456789abcdef";
-    for (std::uint8_t b : raw) {
-      c.cnonce += digits[b >> 4];
-      c.cnonce += digits[b & 0x0F];
-    }
+    c.cnonce = rng.random_hex(16);
   }
   const std::string ha1 = compute_ha1(c.algorithm, username_, ch.realm, password_);
   c.response = compute_response(c, method, ha1, body);

@@ -98,15 +98,6 @@ class Lexer {
 
 }  // namespace
 
-char lower(char c) { return (c >= 'A' && c <= 'Z') ? static_cast<char>(c - 'A' + 'a') : c; }
-
-bool iequals(std::string_view a, std::string_view b) {
-  if (a.size() != b.size()) return false;
-  for (std::size_t i = 0; i < a.size(); ++i)
-    if (lower(a[i]) != lower(b[i])) return false;
-  return true;
-}
-
 bool is_control(char c) {
   const auto u = static_cast<unsigned char>(c);
   return (u < 0x20 && c != '\t') || u == 0x7F;

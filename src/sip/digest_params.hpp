@@ -8,6 +8,7 @@
 
 #include "core/result.hpp"
 #include "sip/digest_header.hpp"
+#include "sip/lex.hpp"
 
 namespace confab::sip::digest_detail {
 
@@ -22,8 +23,9 @@ struct Param {
 // max_digest_params of them, each value at most max_digest_param_length.
 Result<std::vector<Param>, DigestParseError> parse_params(std::string_view value);
 
-char lower(char c);
-bool iequals(std::string_view a, std::string_view b);
+// Case folding and comparison are the codec's own (lex.hpp).
+using lex::iequals;
+using lex::lower;
 // A CTL other than HTAB: never allowed in a value.
 bool is_control(char c);
 DigestParseError fail(std::size_t offset, std::string param, std::string detail);

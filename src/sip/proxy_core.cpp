@@ -82,7 +82,7 @@ void ProxyCore::forward(Instant now, const std::string& server_key, const Messag
   ctx.request = request;
   const std::string hash = loop_hash(request);
   for (const Target& t : targets) {
-    std::string branch = "z9hG4bK" + hash + "." + random_token(rng_, 6);
+    std::string branch = "z9hG4bK" + hash + "." + rng_.random_hex(6);
     Message m = request;
     m.request_uri = m.intern(t.request_uri);
     m.decrement_max_forwards();

@@ -3,17 +3,12 @@
 #include <algorithm>
 #include <cctype>
 
+#include "core/text.hpp"
 #include "sip/header_values.hpp"
 
 namespace confab::sip {
 
 namespace {
-
-std::string lower(std::string_view s) {
-  std::string out(s);
-  for (auto& c : out) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-  return out;
-}
 
 // +sip.instance is a quoted string ("<urn:uuid:...>"); the binding keeps it bare.
 std::string strip_quotes(std::string_view v) {
@@ -25,25 +20,13 @@ std::string strip_quotes(std::string_view v) {
 
 std::optional<std::string> address_of_record(const Uri& uri) {
   if (!uri.is_sip() || uri.user.empty()) return std::nullopt;
-  return lower(uri.user) + "@" + lower(uri.host);
-}
-
-std::string random_token(Rng& rng, std::size_t bytes) {
-  static constexpr char hex[] = "0123456789abcdef";
-  std::vector<std::uint8_t> b(bytes);
-  rng.fill(b);
-  std::string out;
-  for (auto x : b) {
-    out.push_back(hex[x >> 4]);
-    out.push_back(hex[x & 15]);
-  }
-  return out;
+  return ascii_lower(uri.user) + "@" + ascii_lower(uri.host);
 }
 
 Registrar::Registrar(RegistrarConfig config, Ha1Lookup lookup, LocationService& locations)
     : config_(std::move(config)), lookup_(std::move(lookup)), locations_(locations) {
   for (auto& d : config_.domains) {
-    d = lower(d);
+    d = ascii_lower(d);
     DigestServerConfig dc;
     dc.realm = d;
     dc.secret = config_.nonce_secret;
@@ -52,7 +35,7 @@ Registrar::Registrar(RegistrarConfig config, Ha1Lookup lookup, LocationService& 
   }
 }
 
-bool Registrar::serves(std::string_view domain) const { return auth_.count(lower(domain)) != 0; }
+bool Registrar::serves(std::string_view domain) const { return auth_.count(ascii_lower(domain)) != 0; }
 
 std::map<std::string, DigestCounters> Registrar::digest_counters() const {
   std::map<std::string, DigestCounters> out;
@@ -61,7 +44,7 @@ std::map<std::string, DigestCounters> Registrar::digest_counters() const {
 }
 
 Message Registrar::reply(const Message& request, std::uint16_t status, Rng& rng, std::string_view reason) {
-  Message r = make_response(request, status, reason, random_token(rng));
+  Message r = make_response(request, status, reason, rng.random_hex(8));
   r.append(HeaderId::server, "confab");
   return r;
 }
@@ -85,7 +68,7 @@ Message Registrar::handle_register(Instant now, const Message& req, const Reques
   }
   // Step 2: extensions we do not support.
   for (auto option : req.tokens(HeaderId::require)) {
-    std::string o = lower(option);
+    std::string o = ascii_lower(option);
     if (o != "path" && o != "outbound") {
       Message r = reply(req, 420, rng);
       r.append(HeaderId::unsupported, option);
@@ -95,7 +78,7 @@ Message Registrar::handle_register(Instant now, const Message& req, const Reques
   }
   auto aor = address_of_record(to->uri);
   if (!aor) return bad("Bad Request: To has no user part");
-  const std::string domain = lower(to->uri.host);
+  const std::string domain = ascii_lower(to->uri.host);
   if (!serves(domain)) {
     ++counters_.other_domain;
     return reply(req, 404, rng, "Domain Not Served Here");
@@ -130,7 +113,7 @@ Message Registrar::handle_register(Instant now, const Message& req, const Reques
       ++counters_.auth_failed;  // wrong password and unknown user look alike on purpose
       return reply(req, 403, rng);
     }
-    if (lower(check.username) + "@" + domain != *aor) {
+    if (ascii_lower(check.username) + "@" + domain != *aor) {
       ++counters_.auth_failed;
       return reply(req, 403, rng, "Forbidden: you may only register your own address");
     }
@@ -140,7 +123,7 @@ Message Registrar::handle_register(Instant now, const Message& req, const Reques
   auto contacts = req.contact();
   const bool supports_outbound = [&] {
     for (auto t : req.tokens(HeaderId::supported))
-      if (lower(t) == "outbound") return true;
+      if (ascii_lower(t) == "outbound") return true;
     return false;
   }();
   std::vector<std::string> path;

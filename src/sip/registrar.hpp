@@ -70,7 +70,5 @@ class Registrar {
 // "alice@example.org" from a SIP URI (user lowercased, host lowercased), or
 // nothing when the URI has no user part.
 std::optional<std::string> address_of_record(const Uri& uri);
-// A random token for tags and branches (hex).
-std::string random_token(Rng& rng, std::size_t bytes = 8);
 
 }  // namespace confab::sip

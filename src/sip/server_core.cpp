@@ -117,7 +117,7 @@ void ServerCore::handle_request(Instant now, Message request, const Datagram& d,
   if (transactions_.size() >= config_.max_transactions) {
     entry.key.clear();  // not kept: nothing to schedule
     ++counters_.overloaded;
-    Message busy = make_response(request, 503, "Service Unavailable", random_token(rng_));
+    Message busy = make_response(request, 503, "Service Unavailable", rng_.random_hex(8));
     busy.append(HeaderId::retry_after, "5");
     respond(now, entry, busy);
     return;
@@ -130,7 +130,7 @@ void ServerCore::handle_request(Instant now, Message request, const Datagram& d,
     ++counters_.cancels;
     const std::string invite_key = transaction_key(*top, "INVITE");
     const bool known = transactions_.count(invite_key) != 0;
-    respond(now, e, make_response(request, known ? 200 : 481, {}, random_token(rng_)));
+    respond(now, e, make_response(request, known ? 200 : 481, {}, rng_.random_hex(8)));
     if (known) proxy_.cancel(now, invite_key);
     pump_proxy(now);
     return;
@@ -145,7 +145,7 @@ void ServerCore::handle_request(Instant now, Message request, const Datagram& d,
     return;
   }
   auto refuse = [&](std::uint16_t status, std::string_view reason = {}) {
-    Message r = make_response(request, status, reason, random_token(rng_));
+    Message r = make_response(request, status, reason, rng_.random_hex(8));
     r.append(HeaderId::server, config_.server_name);
     respond(now, e, r);
   };
@@ -256,7 +256,7 @@ std::optional<Message> ServerCore::answer_locally(Instant now, const Message& re
   if (request.method == "OPTIONS" && (for_us || (ruri && ruri->user.empty()))) {
     // The server itself: keep-alive and port checks (e.g. `confab portcheck`).
     ++counters_.options;
-    Message r = make_response(request, 200, {}, random_token(rng_));
+    Message r = make_response(request, 200, {}, rng_.random_hex(8));
     r.append(HeaderId::allow, "REGISTER, OPTIONS");
     r.append(HeaderId::accept, "application/sdp");
     r.append(HeaderId::supported, "path, outbound");

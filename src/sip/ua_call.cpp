@@ -25,8 +25,8 @@ void add_routes(Message& m, const std::vector<std::string>& route_set) {
 bool UserAgent::call(Instant now, std::string_view target) {
   if (state_ != CallState::idle) return false;
   dialog_ = Dialog{};
-  dialog_.call_id = random_token(rng_, 12);
-  dialog_.local_tag = random_token(rng_, 6);
+  dialog_.call_id = rng_.random_hex(12);
+  dialog_.local_tag = rng_.random_hex(6);
   dialog_.local_uri = aor_uri();
   dialog_.remote_uri = std::string(target);
   dialog_.remote_target = std::string(target);

@@ -33,7 +33,7 @@ std::string UserAgent::contact() const {
   return "<sip:" + config_.user + "@" + config_.local.to_string() + ";ob>";
 }
 
-std::string UserAgent::new_branch() { return "z9hG4bK" + random_token(rng_, 10); }
+std::string UserAgent::new_branch() { return "z9hG4bK" + rng_.random_hex(10); }
 
 Message UserAgent::new_request(std::string_view method, std::string_view ruri, std::string_view from,
                                std::string_view to, std::string_view call_id, std::uint32_t cseq,

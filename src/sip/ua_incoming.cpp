@@ -15,13 +15,13 @@ void UserAgent::on_invite(Instant now, const Message& request, const Datagram& d
     return;
   }
   if (state_ != CallState::idle) {
-    respond(now, stx, make_response(request, 486, {}, random_token(rng_, 6)));
+    respond(now, stx, make_response(request, 486, {}, rng_.random_hex(6)));
     return;
   }
   auto from = request.from();
   dialog_ = Dialog{};
   dialog_.call_id = std::string(*request.call_id());
-  dialog_.local_tag = random_token(rng_, 6);
+  dialog_.local_tag = rng_.random_hex(6);
   dialog_.remote_tag = std::string(from->tag().value_or(""));
   dialog_.local_uri = std::string(to->uri.text);
   dialog_.remote_uri = std::string(from->uri.text);

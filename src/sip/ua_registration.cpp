@@ -25,8 +25,8 @@ void UserAgent::unregister(Instant now) {
 void UserAgent::send_register(Instant now, std::uint32_t expires) {
   // One Call-ID and From tag for every REGISTER of this UA, CSeq counting up (§10.2).
   if (reg_call_id_.empty()) {
-    reg_call_id_ = random_token(rng_, 12);
-    reg_tag_ = random_token(rng_, 6);
+    reg_call_id_ = rng_.random_hex(12);
+    reg_tag_ = rng_.random_hex(6);
   }
   reg_asked_ = expires;
   Message m = new_request("REGISTER", "sip:" + config_.domain, "<" + aor_uri() + ">;tag=" + reg_tag_,

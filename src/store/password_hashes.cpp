@@ -3,6 +3,7 @@
 #include <openssl/evp.h>
 #include <openssl/hmac.h>
 
+#include "core/text.hpp"
 #include "stun/credentials.hpp"
 
 namespace confab::store {
@@ -20,17 +21,6 @@ Bytes digest(const EVP_MD* md, ByteView data) {
   if (EVP_Digest(data.data(), data.size(), out.data(), &len, md, nullptr) != 1) return {};
   out.resize(len);
   return out;
-}
-
-std::string hex(ByteView b) {
-  static constexpr char digits[] = "0123456789abcdef";
-  std::string s;
-  s.reserve(b.size() * 2);
-  for (auto c : b) {
-    s.push_back(digits[c >> 4]);
-    s.push_back(digits[c & 15]);
-  }
-  return s;
 }
 
 }  // namespace
@@ -57,7 +47,7 @@ std::string digest_ha1(DigestAlgorithm alg, std::string_view username, std::stri
   auto h = digest(md_of(alg), as_bytes(a1));
   // A1 held the clear password: do not leave it in freed heap memory.
   OPENSSL_cleanse(a1.data(), a1.size());
-  return hex(h);
+  return to_hex(h);
 }
 
 ScramCredentials scram_credentials(ScramMechanism mech, std::string_view prepared_password, ByteView salt,

@@ -2,6 +2,7 @@
 #include "stun/decode_error.hpp"
 
 #include "stun/attributes.hpp"
+#include "core/text.hpp"
 
 namespace confab::stun {
 
@@ -20,19 +21,8 @@ const char* to_string(DecodeErrorCode c) {
 }
 
 std::string DecodeError::message() const {
-  std::string out = "STUN decode error at byte " + std::to_string(offset);
-  if (attribute != 0) {
-    out += " (";
-    out += attr::name(attribute);
-    out += ')';
-  }
-  out += ": ";
-  out += to_string(code);
-  if (!detail.empty()) {
-    out += ": ";
-    out += detail;
-  }
-  return out;
+  return decode_error_line("STUN", offset, attribute != 0 ? attr::name(attribute) : std::string_view{}, to_string(code),
+                           detail);
 }
 
 }  // namespace confab::stun

@@ -1,6 +1,7 @@
 // The parsed Message view: its header fields and typed accessors. parse()
 // has validated every known attribute already; the accessors still check
 // lengths so that calling one on an attribute of another kind is harmless.
+#include "core/text.hpp"
 #include "stun/message.hpp"
 
 #include <algorithm>
@@ -45,16 +46,7 @@ TransactionId TransactionId::random(Rng& rng) {
   return id;
 }
 
-std::string TransactionId::to_hex() const {
-  constexpr char hex[] = "0123456789abcdef";
-  std::string out;
-  out.reserve(bytes.size() * 2);
-  for (std::uint8_t b : bytes) {
-    out += hex[b >> 4];
-    out += hex[b & 0xF];
-  }
-  return out;
-}
+std::string TransactionId::to_hex() const { return confab::to_hex(bytes); }
 
 namespace detail {
 

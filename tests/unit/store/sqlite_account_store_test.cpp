@@ -3,6 +3,8 @@
 #include "store/sqlite_account_store.hpp"
 
 #include <gtest/gtest.h>
+#include <sys/wait.h>
+#include <unistd.h>
 #include <sqlite3.h>
 #include <sys/stat.h>
 
@@ -158,13 +160,45 @@ TEST_F(SqliteStore, WithoutCreateAMissingFileIsAClearError) {
       << s.error().message;
 }
 
+// Opens the store where the directory grants no write access, and returns
+// the error message ("" if it opened). Root ignores permissions, so as root
+// the attempt runs in a child that has dropped to `nobody`.
+static std::string open_in_unwritable_dir(const std::filesystem::path& dir, const std::filesystem::path& db) {
+  namespace fs = std::filesystem;
+  auto attempt = [&] {
+    auto s = SqliteAccountStore::open({.path = db});
+    return s ? std::string() : s.error().message;
+  };
+  if (::geteuid() != 0) {
+    fs::permissions(dir, fs::perms::owner_read | fs::perms::owner_exec);
+    std::string message = attempt();
+    fs::permissions(dir, fs::perms::owner_all);
+    return message;
+  }
+  // nobody may reach the directory (world r-x) but not write in it.
+  fs::permissions(dir, fs::perms::owner_all | fs::perms::others_read | fs::perms::others_exec);
+  for (fs::path p = dir.parent_path(); !p.empty() && p != p.root_path(); p = p.parent_path())
+    fs::permissions(p, fs::perms::others_exec, fs::perm_options::add);
+  int pipe_fds[2];
+  if (::pipe(pipe_fds) != 0) return "pipe failed";
+  pid_t child = ::fork();
+  if (child == 0) {
+    ::close(pipe_fds[0]);
+    std::string message = (::setgid(65534) == 0 && ::setuid(65534) == 0) ? attempt() : "setuid failed";
+    [[maybe_unused]] auto w = ::write(pipe_fds[1], message.data(), message.size());
+    ::_exit(0);
+  }
+  ::close(pipe_fds[1]);
+  std::string message;
+  char buf[512];
+  for (ssize_t n; (n = ::read(pipe_fds[0], buf, sizeof buf)) > 0;) message.append(buf, static_cast<std::size_t>(n));
+  ::close(pipe_fds[0]);
+  ::waitpid(child, nullptr, 0);
+  return message;
+}
+
 TEST_F(SqliteStore, AnUnwritableDirectoryIsAClearError) {
-  if (::geteuid() == 0) GTEST_SKIP() << "root ignores directory permissions";
-  std::filesystem::permissions(dir_, std::filesystem::perms::owner_read | std::filesystem::perms::owner_exec);
-  auto s = SqliteAccountStore::open({.path = db_path()});
-  std::filesystem::permissions(dir_, std::filesystem::perms::owner_all);
-  ASSERT_FALSE(s);
-  EXPECT_EQ(s.error().message, "cannot open " + db_path().string() + ": permission denied");
+  EXPECT_EQ(open_in_unwritable_dir(dir_, db_path()), "cannot open " + db_path().string() + ": permission denied");
 }
 
 TEST_F(SqliteStore, AFileThatIsNotADatabaseIsRefused) {

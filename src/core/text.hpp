@@ -1,0 +1,44 @@
+#pragma once
+// Small text helpers every protocol needs: hex for digests, tokens and IDs,
+// ASCII case folding for case-insensitive names, and the one-line decode
+// error every codec reports ("SIP decode error at byte 47 (Max-Forwards): ...").
+#include <cctype>
+#include <cstddef>
+#include <string>
+#include <string_view>
+
+#include "core/bytes.hpp"
+
+namespace confab {
+
+// Lowercase hex, two digits a byte.
+inline std::string to_hex(ByteView bytes) {
+  static constexpr char digits[] = "0123456789abcdef";
+  std::string out;
+  out.reserve(bytes.size() * 2);
+  for (std::uint8_t b : bytes) {
+    out.push_back(digits[b >> 4]);
+    out.push_back(digits[b & 0x0F]);
+  }
+  return out;
+}
+
+inline std::string ascii_lower(std::string_view s) {
+  std::string out(s);
+  for (auto& c : out) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  return out;
+}
+
+// "<PROTOCOL> decode error at byte N (<where>): <what>: <detail>"; the parts
+// in parentheses and after the second colon are left out when empty.
+inline std::string decode_error_line(std::string_view protocol, std::size_t offset, std::string_view where,
+                                     std::string_view what, std::string_view detail) {
+  std::string out(protocol);
+  out += " decode error at byte " + std::to_string(offset);
+  if (!where.empty()) (out += " (").append(where) += ')';
+  (out += ": ").append(what);
+  if (!detail.empty()) (out += ": ").append(detail);
+  return out;
+}
+
+}  // namespace confab
