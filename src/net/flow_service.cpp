@@ -8,6 +8,8 @@
 #include <asio/ip/tcp.hpp>
 #include <asio/ip/udp.hpp>
 #include <asio/ip/v6_only.hpp>
+#include <asio/posix/stream_descriptor.hpp>
+#include <asio/post.hpp>
 #include <asio/redirect_error.hpp>
 #include <asio/ssl.hpp>
 #include <asio/steady_timer.hpp>
@@ -21,6 +23,8 @@
 #include <unordered_map>
 
 #include "net/asio_address.hpp"
+#include "net/udp_socket.hpp"
+#include <unistd.h>
 
 namespace confab::net {
 
@@ -61,8 +65,13 @@ struct FlowService::Impl {
   std::unique_ptr<FlowCore> core;
   asio::io_context io{1};
   std::optional<asio::ssl::context> tls_context;
-  std::vector<udp::socket> udp_sockets;
+  // UDP moves in batches (recvmmsg/sendmmsg): at thousands of calls a
+  // second a syscall per datagram is a large share of the server's time.
+  std::vector<UdpSocket> udp_sockets;
   std::vector<SocketAddress> udp_bound;
+  std::vector<std::unique_ptr<asio::posix::stream_descriptor>> udp_waiters;  // readiness of each (a dup'd fd)
+  std::vector<std::vector<Transmit>> udp_out;  // per socket, sent at the end of each pump()
+  std::optional<RecvBatch> udp_batch;
   std::vector<std::pair<tcp::acceptor, Transport>> acceptors;
   std::unordered_map<FlowId, std::shared_ptr<Flow>> flows;
   std::map<std::pair<Transport, SocketAddress>, FlowId> flow_by_remote;  // for reuse by address
@@ -80,10 +89,16 @@ struct FlowService::Impl {
   // harmless (the core finds nothing due and the timer is armed again).
   void pump() {
     while (auto t = core->poll_transmit()) dispatch(std::move(*t));
+    flush_udp();
     auto deadline = core->poll_timeout();
-    if (!deadline || (armed && *armed <= *deadline)) return;
-    armed = *deadline;
-    core_timer.expires_at(*deadline);
+    if (!deadline) return;
+    // Timer slack: a timer already due within `slack` after this deadline
+    // stays; otherwise it fires `slack` late. Under load, deadlines arrive
+    // continuously (one per transaction), and this turns a wakeup and a
+    // timerfd update per transaction into at most one per `slack`.
+    if (armed && *armed <= *deadline + config.timer_slack) return;
+    armed = *deadline + config.timer_slack;
+    core_timer.expires_at(*armed);
     core_timer.async_wait([this](std::error_code ec) {
       if (ec) return;  // moved earlier: a newer wait is pending
       armed.reset();
@@ -101,7 +116,7 @@ struct FlowService::Impl {
       }
     }
     if (t.transmit.transport == Transport::udp) {
-      send_udp(t.transmit);
+      send_udp(std::move(t.transmit));
       return;
     }
     auto key = std::make_pair(t.transmit.transport, t.transmit.remote);
@@ -118,12 +133,12 @@ struct FlowService::Impl {
     ++counters.send_failures;  // TLS towards a peer with no open connection: not supported
   }
 
-  void send_udp(const Transmit& t) {
+  void send_udp(Transmit t) {
     std::size_t best = udp_sockets.size();
     for (std::size_t i = 0; i < udp_bound.size(); ++i) {
       if (udp_bound[i].ip.family() != t.remote.ip.family()) continue;
       if (best == udp_sockets.size()) best = i;
-      if (udp_bound[i] == t.local) {
+      if (udp_bound[i].port == t.local.port && (udp_bound[i].ip == t.local.ip || udp_bound[i].ip.is_unspecified())) {
         best = i;
         break;
       }
@@ -132,12 +147,24 @@ struct FlowService::Impl {
       ++counters.send_failures;
       return;
     }
-    std::error_code ec;
-    udp_sockets[best].send_to(asio::buffer(t.bytes), to_udp_endpoint(t.remote), 0, ec);
-    if (ec)
-      ++counters.send_failures;
-    else
-      ++counters.datagrams_out;
+    udp_out[best].push_back(std::move(t));
+  }
+
+  void flush_udp() {
+    for (std::size_t i = 0; i < udp_out.size(); ++i) {
+      auto& queue = udp_out[i];
+      if (queue.empty()) continue;
+      std::vector<const Transmit*> pointers;
+      pointers.reserve(queue.size());
+      for (const auto& t : queue) pointers.push_back(&t);
+      std::error_code ec;
+      std::size_t sent = udp_sockets[i].send(pointers, ec);
+      // What the kernel did not take (buffer full) is lost, as a datagram
+      // may be; SIP's retransmissions recover it.
+      counters.datagrams_out += sent;
+      counters.send_failures += queue.size() - sent;
+      queue.clear();
+    }
   }
 
   void enqueue(Flow& f, Bytes bytes) {
@@ -308,21 +335,36 @@ struct FlowService::Impl {
     pump();
   }
 
+  // Waits for the socket to be readable, then takes what is queued in
+  // batches; after a budget of batches it yields to the other work (TCP,
+  // timers) and comes back without waiting, as data may still be queued.
   awaitable<void> udp_loop(std::size_t index) {
-    std::vector<std::uint8_t> buffer(config.max_message_size + 1);
-    udp::socket& socket = udp_sockets[index];
+    auto& waiter = *udp_waiters[index];
     for (;;) {
-      udp::endpoint sender;
+      bool more = false;
+      for (int round = 0; round < 16; ++round) {
+        std::error_code ec;
+        std::size_t n = udp_sockets[index].receive(*udp_batch, ec);
+        if (n == 0) break;
+        const Instant now = Clock::now();
+        for (const Received& r : udp_batch->received()) {
+          if (r.truncated) {
+            ++counters.invalid;  // over max_message_size: dropped
+            continue;
+          }
+          ++counters.datagrams_in;
+          core->handle_datagram(now, Datagram{Transport::udp, r.local, r.remote, r.bytes}, no_flow);
+        }
+        pump();
+        if (n < 32) break;
+        more = round == 15;
+      }
       std::error_code ec;
-      std::size_t n = co_await socket.async_receive_from(asio::buffer(buffer), sender,
-                                                         asio::redirect_error(use_awaitable, ec));
+      if (more)
+        co_await asio::post(io, asio::redirect_error(use_awaitable, ec));
+      else
+        co_await waiter.async_wait(asio::posix::stream_descriptor::wait_read, asio::redirect_error(use_awaitable, ec));
       if (ec == asio::error::operation_aborted) co_return;
-      if (ec) continue;  // e.g. ICMP port unreachable reported on the socket
-      ++counters.datagrams_in;
-      core->handle_datagram(Clock::now(),
-                            Datagram{Transport::udp, udp_bound[index], from_udp_endpoint(sender), ByteView(buffer.data(), n)},
-                            no_flow);
-      pump();
     }
   }
 };
@@ -354,27 +396,30 @@ std::unique_ptr<FlowService> FlowService::start(const FlowServiceConfig& config,
     }
   }
   for (const auto& a : config.udp) {
-    udp::socket socket(impl.io);
-    std::error_code ec;
-    auto ep = to_udp_endpoint(a);
-    socket.open(ep.protocol(), ec);
-    if (!ec && a.ip.is_v6()) socket.set_option(asio::ip::v6_only(true), ec);
-    if (!ec) socket.bind(ep, ec);
-    if (!ec) socket.non_blocking(true, ec);
     // Bursts of signalling (thousands of calls a second) overflow the
     // kernel's default ~200 KB socket buffers; every drop costs a 500 ms
     // retransmission and a duplicate downstream. 4 MB, as SIP servers use.
-    std::error_code ignored;
-    socket.set_option(asio::socket_base::receive_buffer_size(4 << 20), ignored);
-    socket.set_option(asio::socket_base::send_buffer_size(4 << 20), ignored);
+    UdpSocketOptions options;
+    options.receive_buffer = 4 << 20;
+    options.send_buffer = 4 << 20;
+    std::error_code ec;
+    UdpSocket socket = UdpSocket::bind(a, options, ec);
     if (ec) {
       error = {a, ec};
       return nullptr;
     }
-    impl.udp_bound.push_back(from_udp_endpoint(socket.local_endpoint()));
+    int fd = ::dup(socket.native_handle());
+    if (fd < 0) {
+      error = {a, std::error_code(errno, std::system_category())};
+      return nullptr;
+    }
+    impl.udp_waiters.push_back(std::make_unique<asio::posix::stream_descriptor>(impl.io, fd));
+    impl.udp_bound.push_back(socket.local_address());
     s->listening_.push_back("udp " + impl.udp_bound.back().to_string());
     impl.udp_sockets.push_back(std::move(socket));
+    impl.udp_out.emplace_back();
   }
+  if (!config.udp.empty()) impl.udp_batch.emplace(32, config.max_message_size + 1);
   for (auto [list, transport] : {std::pair{&config.tcp, Transport::tcp}, std::pair{&config.tls, Transport::tls}}) {
     for (const auto& a : *list) {
       tcp::acceptor acceptor(impl.io);

@@ -64,6 +64,8 @@ struct FlowServiceConfig {
   std::size_t max_connections = 4096;
   Duration idle_timeout = std::chrono::seconds(600);
   Framer framer;  // splits TCP/TLS byte streams into messages
+  // The core's timer may fire this much after its deadline (see pump()).
+  Duration timer_slack = std::chrono::milliseconds(10);
 };
 
 struct FlowStats {

@@ -103,14 +103,50 @@ const HeaderInfo& header_info(HeaderId id) {
   return rows[i < rows.size() ? i : 0];
 }
 
-HeaderId header_id(std::string_view name) {
-  if (name.size() == 1) {
-    const char c = lex::lower(name[0]);
-    return (c >= 'a' && c <= 'z') ? compact[static_cast<std::size_t>(c - 'a')] : H::other;
-  }
-  // ~65 rows; the length test rejects most before any character compare.
+namespace {
+
+// header_id() runs for every header line of every message: instead of
+// comparing against all ~65 names, look in the bucket for the name's length
+// and first letter (a handful of rows at most), built at compile time.
+constexpr std::size_t max_name = 24;
+constexpr std::size_t bucket_of(std::size_t size, char first) {
+  return size * 26 + static_cast<std::size_t>(lex::lower(first) - 'a');
+}
+struct NameIndex {
+  // For each bucket, the first row and the number of rows in `order`.
+  std::array<std::uint8_t, (max_name + 1) * 26 + 1> start{};
+  std::array<std::uint8_t, rows.size()> order{};
+};
+constexpr NameIndex make_index() {
+  NameIndex ix;
+  std::array<std::uint8_t, (max_name + 1) * 26 + 1> count{};
+  for (std::size_t i = 1; i < rows.size(); ++i) ++count[bucket_of(rows[i].name.size(), rows[i].name[0]) + 1];
+  for (std::size_t b = 1; b < count.size(); ++b) ix.start[b] = static_cast<std::uint8_t>(ix.start[b - 1] + count[b]);
+  std::array<std::uint8_t, (max_name + 1) * 26 + 1> fill = ix.start;
   for (std::size_t i = 1; i < rows.size(); ++i)
-    if (rows[i].name.size() == name.size() && lex::iequals(rows[i].name, name)) return rows[i].id;
+    ix.order[fill[bucket_of(rows[i].name.size(), rows[i].name[0])]++] = static_cast<std::uint8_t>(i);
+  return ix;
+}
+constexpr NameIndex name_index = make_index();
+static_assert([] {
+  for (std::size_t i = 1; i < rows.size(); ++i) {
+    const auto& n = rows[i].name;
+    if (n.size() > max_name || lex::lower(n[0]) < 'a' || lex::lower(n[0]) > 'z') return false;
+  }
+  return true;
+}(), "every registered header name starts with a letter and fits the index");
+
+}  // namespace
+
+HeaderId header_id(std::string_view name) {
+  if (name.empty()) return H::other;
+  const char first = lex::lower(name[0]);
+  if (first < 'a' || first > 'z') return H::other;
+  if (name.size() == 1) return compact[static_cast<std::size_t>(first - 'a')];
+  if (name.size() > max_name) return H::other;
+  const std::size_t b = bucket_of(name.size(), first);
+  for (std::size_t k = name_index.start[b]; k < name_index.start[b + 1]; ++k)
+    if (lex::iequals(rows[name_index.order[k]].name, name)) return rows[name_index.order[k]].id;
   return H::other;
 }
 

@@ -20,11 +20,11 @@ const char* via_transport(Transport t) {
 void pop_top_via(Message& m) {
   auto first = m.value(HeaderId::via);
   if (!first) return;
-  auto list = parse_via(*first);
+  auto list = split_list(*first);
   m.remove_first(HeaderId::via);
   if (list && list->size() > 1) {
     std::string rest;
-    for (std::size_t i = 1; i < list->size(); ++i) rest += (i > 1 ? ", " : "") + to_string((*list)[i]);
+    for (std::size_t i = 1; i < list->size(); ++i) rest.append(i > 1 ? ", " : "").append((*list)[i].text);
     m.prepend(HeaderId::via, rest);
   }
 }
@@ -43,17 +43,16 @@ ProxyCore::ProxyCore(ProxyIdentity identity, Rng& rng, TransactionTimers timers)
     : identity_(std::move(identity)), rng_(rng), timers_(timers) {}
 
 std::string ProxyCore::loop_hash(const Message& r) {
-  // FNV-1a over what a loop leaves unchanged and a spiral changes (§16.3 step 4).
+  // FNV-1a over what a loop leaves unchanged and a spiral changes (§16.3
+  // step 4). From and To are taken whole (their tags included): no proxy
+  // rewrites them, and hashing the text spares parsing them.
   std::uint64_t h = 1469598103934665603ULL;
   auto mix = [&](std::string_view s) {
     for (char c : s) h = (h ^ static_cast<unsigned char>(c)) * 1099511628211ULL;
     h = (h ^ 0xff) * 1099511628211ULL;
   };
   mix(r.request_uri);
-  mix(r.call_id().value_or(""));
-  if (auto f = r.from()) mix(f->tag().value_or(""));
-  if (auto t = r.to()) mix(t->tag().value_or(""));
-  if (auto c = r.cseq()) mix(std::to_string(c->number));
+  for (HeaderId id : {HeaderId::call_id, HeaderId::from, HeaderId::to, HeaderId::cseq}) mix(r.value(id).value_or(""));
   static constexpr char hex[] = "0123456789abcdef";
   std::string out;
   for (int i = 0; i < 8; ++i) out.push_back(hex[(h >> (i * 4)) & 15]);

@@ -21,23 +21,23 @@ std::string transaction_key(const Via& via, std::string_view method) {
 // RFC 3581 / RFC 3261 §18.2.1: record where the request really came from in
 // its top Via, so responses (and the client) know the NAT's public side.
 void stamp_top_via(Message& m, const SocketAddress& remote) {
-  auto vias = m.vias();
-  if (vias.empty()) return;
-  Via top = vias.front();
+  // Only the first Via header line is parsed and rebuilt (it may hold several
+  // values); the ones below are left as they came.
+  auto first = m.value(HeaderId::via);
+  if (!first) return;
+  auto list = parse_via(*first);
+  if (!list || list->empty()) return;
+  Via& top = list->front();
   const bool rport = top.has_rport();
   std::erase_if(top.params, [](const Param& p) {
     return p.name == "received" || p.name == "rport";
   });
   const std::string ip = remote.ip.to_string();
-  if (rport || top.host != ip) top.params.push_back(Param{"received", m.intern(ip), true});
-  std::string port = std::to_string(remote.port);
-  if (rport) top.params.push_back(Param{"rport", m.intern(port), true});
-  // The first Via header may hold several values: rebuild it with the new top.
-  auto first = m.value(HeaderId::via);
-  auto list = parse_via(*first);
+  if (rport || top.host != ip) top.params.push_back(Param{"received", ip, true});
+  const std::string port = std::to_string(remote.port);
+  if (rport) top.params.push_back(Param{"rport", port, true});
   std::string rebuilt = to_string(top);
-  if (list)
-    for (std::size_t i = 1; i < list->size(); ++i) rebuilt += ", " + to_string((*list)[i]);
+  for (std::size_t i = 1; i < list->size(); ++i) rebuilt += ", " + to_string((*list)[i]);
   m.remove_first(HeaderId::via);
   m.prepend(HeaderId::via, rebuilt);
 }
@@ -78,8 +78,10 @@ void ServerCore::handle_datagram(Instant now, const Datagram& d, std::uint64_t f
 }
 
 void ServerCore::handle_request(Instant now, Message request, const Datagram& d, std::uint64_t flow) {
+  // parse() validated every one of these that is present.
   auto top = request.top_via();
-  if (!top || !request.cseq() || !request.call_id() || !request.from() || !request.to()) {
+  if (!top || !request.find(HeaderId::cseq) || !request.find(HeaderId::call_id) || !request.find(HeaderId::from) ||
+      !request.find(HeaderId::to)) {
     ++counters_.malformed;  // without these no response can be built or routed
     return;
   }
