@@ -1,5 +1,7 @@
 #include "core/rng.hpp"
 
+#include <algorithm>
+
 #include <openssl/rand.h>
 
 #include <stdexcept>
@@ -17,8 +19,18 @@ std::string Rng::random_hex(std::size_t bytes) {
 
 void SystemRng::fill(std::span<std::uint8_t> out) {
   if (out.empty()) return;
-  if (RAND_bytes(out.data(), static_cast<int>(out.size())) != 1)
-    throw std::runtime_error("RAND_bytes failed: the system has no entropy source");
+  auto draw = [](std::span<std::uint8_t> into) {
+    if (RAND_bytes(into.data(), static_cast<int>(into.size())) != 1)
+      throw std::runtime_error("RAND_bytes failed: the system has no entropy source");
+  };
+  if (out.size() > buffer_.size() / 4) return draw(out);  // keys, secrets: straight from the DRBG
+  if (buffer_.size() - used_ < out.size()) {
+    draw(buffer_);
+    used_ = 0;
+  }
+  std::copy_n(buffer_.begin() + static_cast<std::ptrdiff_t>(used_), out.size(), out.begin());
+  std::fill_n(buffer_.begin() + static_cast<std::ptrdiff_t>(used_), out.size(), std::uint8_t{0});  // handed out once
+  used_ += out.size();
 }
 
 void SeededRng::fill(std::span<std::uint8_t> out) {

@@ -1,6 +1,7 @@
 #pragma once
 // Randomness is injected: transaction IDs, nonces and tie-breakers come from
 // an Rng passed in, so tests can be deterministic.
+#include <array>
 #include <cstdint>
 #include <span>
 #include <string>
@@ -21,10 +22,17 @@ class Rng {
   std::string random_hex(std::size_t bytes);
 };
 
-// Cryptographically secure (OpenSSL's DRBG). For production.
+// Cryptographically secure (OpenSSL's DRBG). For production. Small
+// requests (branches, tags: a few bytes each, thousands a second) are served
+// from a buffer refilled 256 bytes at a time, which spares a DRBG call and
+// its locking per request. Not thread-safe: one per thread.
 class SystemRng final : public Rng {
  public:
   void fill(std::span<std::uint8_t> out) override;
+
+ private:
+  std::array<std::uint8_t, 256> buffer_{};
+  std::size_t used_ = 256;  // bytes of buffer_ already handed out
 };
 
 // Deterministic (splitmix64). For tests and simulations only.

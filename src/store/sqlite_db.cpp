@@ -62,11 +62,14 @@ StoreResult<Database> Database::open(const std::filesystem::path& path, bool cre
   return d;
 }
 
-Database::Database(Database&& other) noexcept : db_(other.db_), path_(std::move(other.path_)) {
+Database::Database(Database&& other) noexcept
+    : db_(other.db_), path_(std::move(other.path_)), idle_statements_(std::move(other.idle_statements_)) {
   other.db_ = nullptr;
+  other.idle_statements_.clear();
 }
 
 Database::~Database() {
+  for (auto& [sql, stmt] : idle_statements_) sqlite3_finalize(stmt);
   // sqlite3_close_v2 defers the close until every statement is finalized.
   if (db_) sqlite3_close_v2(db_);
 }
@@ -86,12 +89,23 @@ StoreError Database::error(std::string_view doing) const {
   return unavailable(text + sqlite3_errmsg(db_));
 }
 
-Statement::Statement(Database& db, std::string_view sql) {
-  if (sqlite3_prepare_v3(db.handle(), sql.data(), static_cast<int>(sql.size()), 0, &stmt_, nullptr) != SQLITE_OK)
+Statement::Statement(Database& db, std::string_view sql) : db_(db), sql_(sql) {
+  if (auto it = db.idle_statements_.find(sql_); it != db.idle_statements_.end()) {
+    stmt_ = it->second;
+    db.idle_statements_.erase(it);  // in use: a nested Statement for the same SQL prepares its own
+    return;
+  }
+  if (sqlite3_prepare_v3(db.handle(), sql.data(), static_cast<int>(sql.size()), SQLITE_PREPARE_PERSISTENT, &stmt_,
+                         nullptr) != SQLITE_OK)
     stmt_ = nullptr;
 }
 
-Statement::~Statement() { sqlite3_finalize(stmt_); }
+Statement::~Statement() {
+  if (!stmt_) return;
+  sqlite3_reset(stmt_);
+  sqlite3_clear_bindings(stmt_);
+  if (!db_.idle_statements_.emplace(sql_, stmt_).second) sqlite3_finalize(stmt_);
+}
 
 Statement& Statement::bind(int index, std::string_view text) {
   if (!stmt_) return *this;  // prepare failed: step() reports it

@@ -6,6 +6,7 @@
 #include <filesystem>
 #include <string>
 #include <string_view>
+#include <unordered_map>
 
 #include "core/bytes.hpp"
 #include "store/account_store.hpp"
@@ -39,11 +40,17 @@ class Database {
   StoreError error(std::string_view doing) const;
 
  private:
+  friend class Statement;
   Database(sqlite3* db, std::filesystem::path path) : db_(db), path_(std::move(path)) {}
   sqlite3* db_;
   std::filesystem::path path_;
+  // Prepared statements kept for reuse, by SQL text: preparing is most of
+  // the cost of a lookup (a registrar asks for HA1 on every REGISTER).
+  std::unordered_map<std::string, sqlite3_stmt*> idle_statements_;
 };
 
+// Borrows the Database's prepared statement for `sql` when it has one (and
+// gives it back, reset, when done), or prepares a new one.
 class Statement {
  public:
   Statement(Database& db, std::string_view sql);
@@ -65,6 +72,8 @@ class Statement {
   std::int64_t integer(int column) const;
 
  private:
+  Database& db_;
+  std::string sql_;
   sqlite3_stmt* stmt_ = nullptr;
 };
 
