@@ -15,6 +15,8 @@ from confabd_fixture import CONFABD, Confabd
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 SCENARIO = os.path.join(HERE, "sipp", "register_digest.xml")
+CANCEL_UAC = os.path.join(HERE, "sipp", "cancel_uac.xml")
+RINGING_UAS = os.path.join(HERE, "sipp", "ringing_uas.xml")
 PASSWORD = "s3cret-pass"
 
 if shutil.which("sipp") is None and __name__ == "__main__":
@@ -120,6 +122,44 @@ class CallsThroughTheProxy(unittest.TestCase):
             st = d.status()["sip"]
             self.assertGreaterEqual(st["proxy"]["proxied"], 40)  # INVITE and BYE of each call
             self.assertEqual(st["requests"]["malformed"], 0)
+
+
+    def test_a_caller_cancels_while_bobs_phone_rings(self):
+        # sipp on both ends: bob's phone rings and never answers; the caller
+        # CANCELs; confabd answers the CANCEL, cancels bob's branch, and
+        # the caller's INVITE ends in 487, ACKed.
+        with Confabd("sip.digest_algorithms=[\"MD5\",\"SHA-256\"]", "sip.limits.requests_per_second=0",
+                     sip=True) as d:
+            add_user(d, "bob@example.org", PASSWORD)
+            bob_port = free_udp_port()
+            r = sipp_register(d, "bob", PASSWORD, "u1", local_port=bob_port)
+            self.assertEqual(r.returncode, 0, r.stdout[-2000:])
+            with tempfile.TemporaryDirectory() as work:
+                uas = subprocess.Popen(["sipp", "-sf", RINGING_UAS, "-i", "127.0.0.1", "-p", str(bob_port),
+                                        "-m", "3", "-nostdin", "-timeout", "40", "-trace_err"],
+                                       stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, cwd=work)
+                try:
+                    time.sleep(0.5)
+                    uac = subprocess.run(["sipp", "-sf", CANCEL_UAC, "-s", "bob", "-i", "127.0.0.1",
+                                          "-p", str(free_udp_port()), f"127.0.0.1:{d.sip_port}", "-m", "3",
+                                          "-r", "3", "-nostdin", "-timeout", "30", "-recv_timeout", "10000",
+                                          "-trace_err"],
+                                         capture_output=True, text=True, timeout=60, cwd=work)
+                    uas_out, _ = uas.communicate(timeout=30)
+                finally:
+                    if uas.poll() is None:
+                        uas.kill()
+                        uas.wait()
+                errors = ""
+                for name in os.listdir(work):
+                    if name.endswith("errors.log"):
+                        with open(os.path.join(work, name), errors="replace") as f:
+                            errors += f.read()[-2000:]
+            self.assertEqual(uac.returncode, 0, uac.stdout[-3000:] + errors)
+            self.assertEqual(uas.returncode, 0, uas_out[-3000:] + errors)  # every phone saw its CANCEL and ACK
+            st = d.status()["sip"]
+            self.assertEqual(st["requests"]["cancels"], 3)
+            self.assertEqual(st["proxy"]["cancelled"], 3)
 
 
 class SipTransports(unittest.TestCase):
