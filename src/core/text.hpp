@@ -29,6 +29,27 @@ inline std::string ascii_lower(std::string_view s) {
   return out;
 }
 
+// Untrusted text made safe for one log line: printable ASCII kept, anything
+// else (control characters, quotes, bytes >= 0x80) as \xNN, at most `max`
+// input bytes ("..." marks the cut). A username from the network cannot
+// forge log lines or fool a log-scanning tool this way.
+inline std::string printable(std::string_view s, std::size_t max = 128) {
+  static constexpr char digits[] = "0123456789abcdef";
+  std::string out;
+  for (std::size_t i = 0; i < s.size() && i < max; ++i) {
+    const auto c = static_cast<unsigned char>(s[i]);
+    if (c >= 0x20 && c < 0x7f && c != '"' && c != '\\') {
+      out.push_back(static_cast<char>(c));
+    } else {
+      out += "\\x";
+      out.push_back(digits[c >> 4]);
+      out.push_back(digits[c & 0x0F]);
+    }
+  }
+  if (s.size() > max) out += "...";
+  return out;
+}
+
 // "<PROTOCOL> decode error at byte N (<where>): <what>: <detail>"; the parts
 // in parentheses and after the second colon are left out when empty.
 inline std::string decode_error_line(std::string_view protocol, std::size_t offset, std::string_view where,

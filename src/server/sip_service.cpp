@@ -46,8 +46,12 @@ struct SipService::State {
 // (the SQLite store serialises its own access).
 class SipFlowCore final : public net::FlowCore {
  public:
-  SipFlowCore(sip::ServerCoreConfig config, sip::Ha1Lookup lookup, Rng& rng) : core(std::move(config), std::move(lookup), rng) {}
-  void handle_datagram(Instant now, const Datagram& d, net::FlowId flow) override { core.handle_datagram(now, d, flow); }
+  SipFlowCore(sip::ServerCoreConfig config, sip::Ha1Lookup lookup, Rng& rng, std::shared_ptr<spdlog::logger> log)
+      : core(std::move(config), std::move(lookup), rng), log_(std::move(log)) {}
+  void handle_datagram(Instant now, const Datagram& d, net::FlowId flow) override {
+    core.handle_datagram(now, d, flow);
+    log_auth_failures(now);
+  }
   void handle_flow_closed(Instant now, net::FlowId flow) override { core.handle_flow_closed(now, flow); }
   void handle_timeout(Instant now) override { core.handle_timeout(now); }
   std::optional<net::FlowTransmit> poll_transmit() override {
@@ -57,6 +61,34 @@ class SipFlowCore final : public net::FlowCore {
   }
   std::optional<Instant> poll_timeout() const override { return core.poll_timeout(); }
   sip::ServerCore core;
+
+ private:
+  // One warning line per refused authentication, in a fixed format for
+  // fail2ban-style tools; at most max_lines a second, so a password-guessing
+  // flood cannot flood the log too (the counters still count every one).
+  void log_auth_failures(Instant now) {
+    static constexpr int max_lines = 20;
+    while (auto f = core.poll_auth_failure()) {
+      if (now - window_start_ >= std::chrono::seconds(1)) {
+        if (suppressed_ > 0) log_->warn("sip: {} more authentication failures not logged", suppressed_);
+        window_start_ = now;
+        lines_ = 0;
+        suppressed_ = 0;
+      }
+      if (lines_ >= max_lines) {
+        ++suppressed_;
+        continue;
+      }
+      ++lines_;
+      log_->warn("sip: authentication failed for user \"{}\" registering {} from {} over {}: {}",
+                 printable(f->username), printable(f->aor), f->source.remote.to_string(),
+                 to_string(f->source.transport), f->reason);
+    }
+  }
+  std::shared_ptr<spdlog::logger> log_;
+  Instant window_start_{};
+  int lines_ = 0;
+  std::uint64_t suppressed_ = 0;
 };
 
 Result<std::unique_ptr<SipService>, std::string> SipService::start(const Config& config, store::AccountStore& accounts,
@@ -143,7 +175,7 @@ Result<std::unique_ptr<SipService>, std::string> SipService::start(const Config&
 
   net::BindError bind_error;
   std::string tls_error;
-  s->flows_ = net::FlowService::start(fc, std::make_unique<SipFlowCore>(core, lookup, s->state_->rng), bind_error,
+  s->flows_ = net::FlowService::start(fc, std::make_unique<SipFlowCore>(core, lookup, s->state_->rng, log), bind_error,
                                       tls_error);
   if (!s->flows_) {
     if (!tls_error.empty()) return unexpected("sip: " + tls_error + " (sip.tls_certificate, sip.tls_private_key)");

@@ -233,4 +233,12 @@ std::vector<HeaderId> missing_required(const Message& m) {
   return out;
 }
 
+std::vector<HeaderId> duplicated_single_valued(const Message& m) {
+  std::vector<HeaderId> out;
+  for (HeaderId id : {HeaderId::to, HeaderId::from, HeaderId::cseq, HeaderId::call_id, HeaderId::max_forwards,
+                      HeaderId::content_length, HeaderId::content_type, HeaderId::expires, HeaderId::min_expires})
+    if (m.count(id) > 1) out.push_back(id);
+  return out;
+}
+
 }  // namespace confab::sip

@@ -100,6 +100,11 @@ class Message {
 // Call-ID, Via, and Max-Forwards in requests. For the transaction layer
 // (RFC 4475 §3.3.1): the codec itself accepts such messages.
 std::vector<HeaderId> missing_required(const Message& m);
+// The single-valued headers (no comma-list grammar in RFC 3261 §25) that
+// appear more than once in `m`: To, From, CSeq, Call-ID, Max-Forwards,
+// Content-Length, Content-Type, Expires, Min-Expires. The codec keeps every
+// copy; a server answers such a request 400 (RFC 4475 §3.3.8).
+std::vector<HeaderId> duplicated_single_valued(const Message& m);
 
 // --- building ---------------------------------------------------------------
 // A request with its start line only; add headers with append().

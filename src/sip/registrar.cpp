@@ -35,6 +35,13 @@ Registrar::Registrar(RegistrarConfig config, Ha1Lookup lookup, LocationService& 
   }
 }
 
+std::optional<AuthFailure> Registrar::poll_auth_failure() {
+  if (failures_.empty()) return std::nullopt;
+  AuthFailure f = std::move(failures_.front());
+  failures_.pop_front();
+  return f;
+}
+
 bool Registrar::serves(std::string_view domain) const { return auth_.count(ascii_lower(domain)) != 0; }
 
 std::map<std::string, DigestCounters> Registrar::digest_counters() const {
@@ -109,12 +116,18 @@ Message Registrar::handle_register(Instant now, const Message& req, const Reques
       for (const auto& c : auth.challenge_values(now, rng)) r.append(HeaderId::www_authenticate, c);
       return r;
     }
+    auto failed = [&](std::string reason) {
+      ++counters_.auth_failed;
+      if (failures_.size() < max_pending_failures)
+        failures_.push_back({std::string(check.username), *aor, source, std::move(reason)});
+    };
     if (!check.ok()) {
-      ++counters_.auth_failed;  // wrong password and unknown user look alike on purpose
+      // Wrong password and unknown user look alike on purpose (to the client).
+      failed(check.outcome == DigestOutcome::replay ? "replayed nonce count" : "wrong password or unknown user");
       return reply(req, 403, rng);
     }
     if (ascii_lower(check.username) + "@" + domain != *aor) {
-      ++counters_.auth_failed;
+      failed("authenticated, but not as the owner of the address");
       return reply(req, 403, rng, "Forbidden: you may only register your own address");
     }
   }

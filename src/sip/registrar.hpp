@@ -3,6 +3,7 @@
 // the location service updated. Digest authentication (RFC 8760) against the
 // account store's HA1, Path (RFC 3327), outbound flows (RFC 5626), and the
 // source address/flow of each binding so a device behind NAT stays reachable.
+#include <deque>
 #include <map>
 #include <memory>
 #include <string>
@@ -46,6 +47,15 @@ struct RegistrarCounters {
   std::uint64_t full = 0;           // 403: too many bindings for the AOR
 };
 
+// One refused authentication, for the log (fail2ban and operators read
+// these): who it claimed to be, from where, and why.
+struct AuthFailure {
+  std::string username;  // as sent in Authorization (may be anything)
+  std::string aor;       // the To address it tried to register
+  RequestSource source;
+  std::string reason;    // "wrong password or unknown user", "not their own address"
+};
+
 class Registrar {
  public:
   Registrar(RegistrarConfig config, Ha1Lookup lookup, LocationService& locations);
@@ -54,6 +64,10 @@ class Registrar {
 
   bool serves(std::string_view domain) const;
   const RegistrarCounters& counters() const { return counters_; }
+  // Refused authentications since the last call, oldest first; at most
+  // max_pending_failures are kept between calls (the rest are only counted).
+  std::optional<AuthFailure> poll_auth_failure();
+  static constexpr std::size_t max_pending_failures = 256;
   // Per-domain digest counters, for status output.
   std::map<std::string, DigestCounters> digest_counters() const;
 
@@ -65,6 +79,7 @@ class Registrar {
   LocationService& locations_;
   std::map<std::string, std::unique_ptr<DigestAuthenticator>> auth_;  // by domain (= realm)
   RegistrarCounters counters_;
+  std::deque<AuthFailure> failures_;
 };
 
 // "alice@example.org" from a SIP URI (user lowercased, host lowercased), or

@@ -127,6 +127,14 @@ void ServerCore::handle_request(Instant now, Message request, const Datagram& d,
   auto [it, inserted] = transactions_.emplace(key, std::move(entry));
   Entry& e = it->second;
 
+  if (auto dup = duplicated_single_valued(request); !dup.empty()) {
+    ++counters_.malformed;
+    Message bad = make_response(request, 400,
+                                "Bad Request: more than one " + std::string(header_info(dup.front()).name),
+                                rng_.random_hex(8));
+    respond(now, e, bad);
+    return;
+  }
   if (request.method == "CANCEL") {
     // §16.10: answer the CANCEL at once, then cancel the INVITE's branches.
     ++counters_.cancels;

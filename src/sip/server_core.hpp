@@ -65,6 +65,8 @@ class ServerCore {
 
   const ServerCoreCounters& counters() const { return counters_; }
   const RegistrarCounters& registrar_counters() const { return registrar_.counters(); }
+  // Refused authentications, for the log (see Registrar::poll_auth_failure).
+  std::optional<AuthFailure> poll_auth_failure() { return registrar_.poll_auth_failure(); }
   std::size_t transactions() const { return transactions_.size(); }
   std::size_t bindings() const { return locations_.size(); }
   const ProxyCounters& proxy_counters() const { return proxy_.counters(); }

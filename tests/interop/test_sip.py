@@ -90,6 +90,11 @@ class RegisterWithSipp(unittest.TestCase):
         r = sipp_register(self.d, "alice", "not-the-password", "u1")
         self.assertNotEqual(r.returncode, 0)
         self.assertEqual(self.d.status()["sip"]["registrar"]["auth_failed"], before + 1)
+        # ...and logged, one line naming the user, the address and the source.
+        lines = [l for l in self.d.output().splitlines() if "authentication failed" in l]
+        self.assertTrue(lines, self.d.output()[-2000:])
+        self.assertIn('user "alice" registering alice@example.org from 127.0.0.1:', lines[-1])
+        self.assertIn("wrong password or unknown user", lines[-1])
 
     def test_registrations_show_in_status(self):
         sipp_register(self.d, "alice", PASSWORD, "u1")

@@ -103,6 +103,26 @@ TEST(Registrar, AWrongPasswordAndAnUnknownUserAreTheSame403) {
   EXPECT_EQ(f.register_as("alice", "guess", "alice@example.org", "<sip:alice@192.0.2.5>").status, 403);
   EXPECT_EQ(f.register_as("mallory", "x", "mallory@example.org", "<sip:m@192.0.2.5>").status, 403);
   EXPECT_EQ(f.registrar.counters().auth_failed, 2u);
+  // Both are reported for the log, with who, what and from where.
+  auto first = f.registrar.poll_auth_failure();
+  auto second = f.registrar.poll_auth_failure();
+  ASSERT_TRUE(first && second);
+  EXPECT_EQ(first->username, "alice");
+  EXPECT_EQ(first->aor, "alice@example.org");
+  EXPECT_EQ(first->source.remote, f.source.remote);
+  EXPECT_EQ(first->reason, "wrong password or unknown user");
+  EXPECT_EQ(second->username, "mallory");
+  EXPECT_FALSE(f.registrar.poll_auth_failure());
+}
+
+TEST(Registrar, AuthenticatingAsSomeoneElseIsReportedAsSuch) {
+  Fixture f;
+  f.register_as("bob", "builder", "alice@example.org", "<sip:bob@192.0.2.6>");
+  auto failure = f.registrar.poll_auth_failure();
+  ASSERT_TRUE(failure);
+  EXPECT_EQ(failure->username, "bob");
+  EXPECT_EQ(failure->aor, "alice@example.org");
+  EXPECT_EQ(failure->reason, "authenticated, but not as the owner of the address");
 }
 
 TEST(Registrar, BobCannotRegisterAlicesAddress) {

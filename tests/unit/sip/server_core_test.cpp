@@ -5,6 +5,9 @@
 
 #include <gtest/gtest.h>
 
+#include <fstream>
+#include <iterator>
+
 #include "sip/digest.hpp"
 
 using namespace confab;
@@ -137,4 +140,16 @@ TEST(ServerCore, AFloodingSourceIsRateLimited) {
   }
   EXPECT_EQ(answered, 200);  // the burst
   EXPECT_EQ(f.core.counters().rate_limited, 300u);
+}
+
+TEST(ServerCore, ARequestWithDuplicatedSingleValuedHeadersGets400) {
+  // RFC 4475 §3.3.8 (multi01): two To, From, CSeq and Call-ID headers.
+  Fixture f;
+  std::ifstream in(std::string(CONFAB_VECTORS_DIR) + "/rfc4475/multi01.dat", std::ios::binary);
+  std::string multi01((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  ASSERT_FALSE(multi01.empty());
+  auto out = f.feed(multi01);
+  ASSERT_EQ(out.size(), 1u);
+  EXPECT_EQ(text(out[0]).rfind("SIP/2.0 400 Bad Request: more than one ", 0), 0u) << text(out[0]);
+  EXPECT_EQ(f.core.counters().malformed, 1u);
 }
