@@ -9,7 +9,7 @@ packages=(
   build-essential cmake ninja-build ccache pkg-config clang libclang-rt-14-dev
   # libraries named in DESIGN.md that the code uses so far
   libasio-dev libssl-dev libidn-dev libspdlog-dev libfmt-dev libcli11-dev
-  nlohmann-json3-dev libtomlplusplus-dev libsqlite3-dev libgtest-dev libgmock-dev libbenchmark-dev
+  nlohmann-json3-dev libtomlplusplus-dev libsqlite3-dev libexpat1-dev libgtest-dev libgmock-dev libbenchmark-dev
   # test peers and the NAT lab
   python3 iproute2 nftables iptables conntrack coturn stun-client procps sip-tester baresip-core
 )
