@@ -97,7 +97,8 @@ void ProxyCore::forward(Instant now, const std::string& server_key, const Messag
     Branch b{branch,
              ClientTransaction(now, ctx.invite ? TransactionKind::invite : TransactionKind::non_invite,
                                Bytes(bytes.begin(), bytes.end()), t.route.transport != Transport::udp, timers_),
-             t, std::move(m), std::nullopt, false, std::nullopt};
+             t, std::move(m), std::nullopt, false, std::nullopt,
+             ctx.invite ? std::optional<Instant>(now + timers_.timer_c) : std::nullopt};
     ++counters_.branches;
     ctx.branches.push_back(branch);
     owner_[branch] = server_key;
@@ -145,6 +146,8 @@ void ProxyCore::handle_response(Instant now, const Message& response) {
     if (ctx == contexts_.end()) continue;
     if (e->kind == TransactionEvent::Kind::provisional) {
       b.provisional_seen = true;
+      // §16.7 step 2: any provisional but 100 restarts Timer C.
+      if (b.timer_c && response.status > 100) b.timer_c = now + timers_.timer_c;
       if (ctx->second.cancelled && !b.cancel_tx) cancel_branch(now, b);  // a CANCEL waits for the first 1xx
       if (response.status != 100 && !ctx->second.final_sent) {
         Message up = response;
@@ -160,6 +163,7 @@ void ProxyCore::handle_response(Instant now, const Message& response) {
 
 void ProxyCore::on_final(Instant now, Context& c, Branch& b, const Message& response) {
   const bool first_final = !b.final_status;
+  b.timer_c.reset();
   b.final_status = response.status;
   if (c.invite && response.status >= 300) {
     std::string ack = serialize(ack_for(b, response));
@@ -196,6 +200,24 @@ void ProxyCore::maybe_finish(Context& c) {
   if (up.status == 503) up = make_response(c.request, 500, "Server Internal Error: no usable destination");
   send_upstream(c.server_key, std::move(up));
   c.final_sent = true;
+}
+
+// §16.8: a branch that rang (1xx seen) is CANCELled, and its 487 ends it as
+// any final would; one that never answered at all counts as a 408.
+void ProxyCore::fire_timer_c(Instant now, Branch& b) {
+  b.timer_c.reset();
+  ++counters_.timer_c;
+  if (b.provisional_seen) {
+    cancel_branch(now, b);
+    return;
+  }
+  auto owner = owner_.find(b.branch);
+  auto ctx = owner == owner_.end() ? contexts_.end() : contexts_.find(owner->second);
+  b.final_status = 408;
+  if (ctx == contexts_.end()) return;
+  if (!ctx->second.best || better(408, ctx->second.best->status))
+    ctx->second.best = make_response(ctx->second.request, 408, "Request Timeout");
+  maybe_finish(ctx->second);
 }
 
 void ProxyCore::cancel(Instant now, const std::string& server_key) {
@@ -274,6 +296,7 @@ void ProxyCore::schedule(const Branch& b) {
   std::optional<Instant> t = b.tx.poll_timeout();
   if (b.cancel_tx)
     if (auto c = b.cancel_tx->poll_timeout(); c && (!t || *c < *t)) t = c;
+  if (b.timer_c && !b.final_status && (!t || *b.timer_c < *t)) t = b.timer_c;
   if (t) deadlines_.emplace(*t, b.branch);
   // Over without a timer (a transport error): retire it at the next look.
   if (!t && b.tx.is_terminated()) deadlines_.emplace(Instant{}, b.branch);
@@ -304,6 +327,7 @@ void ProxyCore::handle_timeout(Instant now) {
     if (auto t = b.tx.poll_timeout(); t && *t <= now) b.tx.handle_timeout(now);
     if (b.cancel_tx)
       if (auto t = b.cancel_tx->poll_timeout(); t && *t <= now) b.cancel_tx->handle_timeout(now);
+    if (b.timer_c && *b.timer_c <= now && !b.final_status) fire_timer_c(now, b);
     drain_branch(now, b);
     if (b.tx.is_terminated() && (!b.cancel_tx || b.cancel_tx->is_terminated())) retire(key);
   }

@@ -47,6 +47,7 @@ struct ProxyCounters {
   std::uint64_t branches = 0;
   std::uint64_t cancelled = 0;      // branches CANCELled
   std::uint64_t timeouts = 0;       // branches that never answered (408)
+  std::uint64_t timer_c = 0;        // INVITE branches that rang too long (Timer C)
   std::uint64_t stray_responses = 0;
 };
 
@@ -86,6 +87,7 @@ class ProxyCore {
     std::optional<ClientTransaction> cancel_tx;
     bool provisional_seen = false;
     std::optional<std::uint16_t> final_status;
+    std::optional<Instant> timer_c;  // INVITE branches until their final response
   };
   struct Context {
     std::string server_key;
@@ -102,6 +104,7 @@ class ProxyCore {
   void on_final(Instant now, Context& c, Branch& b, const Message& response);
   void maybe_finish(Context& c);
   void cancel_branch(Instant now, Branch& b);
+  void fire_timer_c(Instant now, Branch& b);
   void send_upstream(const std::string& key, Message response);
   Message ack_for(const Branch& b, const Message& response) const;
 

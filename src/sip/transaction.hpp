@@ -19,6 +19,9 @@ struct TransactionTimers {
   Duration t1 = std::chrono::milliseconds(500);  // RTT estimate
   Duration t2 = std::chrono::seconds(4);         // longest retransmit interval for non-INVITE
   Duration t4 = std::chrono::seconds(5);         // how long a message may stay in the network
+  // A proxy's INVITE branch that rings this long without a final answer is
+  // cancelled (RFC 3261 §16.6 step 11, "greater than 3 minutes").
+  Duration timer_c = std::chrono::seconds(181);
 };
 
 enum class TransactionKind : std::uint8_t { invite, non_invite };

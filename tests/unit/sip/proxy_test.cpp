@@ -244,3 +244,29 @@ TEST(Proxy, ABranchThatNeverAnswersEndsIn408) {
   ASSERT_TRUE(timeout);
   EXPECT_EQ(timeout->to, alice_nat);
 }
+
+TEST(Proxy, APhoneThatRingsPastTimerCIsCancelledAndTheCallerGets487) {
+  Play p;
+  p.register_device("bob", "192.0.2.9:5060", bob_nat);
+  auto out = p.feed(Play::invite("sip:bob@example.org"), alice_nat);
+  Message inv = find(out, "INVITE")->m;
+  p.feed(Play::answer(inv, 180), bob_nat);
+  // A second 180 two minutes in restarts Timer C (§16.7 step 2)...
+  p.now = t0 + std::chrono::seconds(120);
+  p.feed(Play::answer(inv, 180), bob_nat);
+  p.now = t0 + std::chrono::seconds(200);
+  p.core.handle_timeout(p.now);
+  EXPECT_FALSE(find(p.drain(), "CANCEL"));
+  // ...and 181 s after it, the branch is cancelled (§16.8).
+  p.now = t0 + std::chrono::seconds(120 + 182);
+  p.core.handle_timeout(p.now);
+  auto fired = p.drain();
+  const Sent* cancel = find(fired, "CANCEL");
+  ASSERT_TRUE(cancel);
+  EXPECT_EQ(cancel->to, bob_nat);
+  EXPECT_EQ(p.core.proxy_counters().timer_c, 1u);
+  auto terminated = p.feed(Play::answer(inv, 487), bob_nat);
+  const Sent* up = find(terminated, "", 487);
+  ASSERT_TRUE(up);
+  EXPECT_EQ(up->to, alice_nat);
+}
