@@ -1,7 +1,7 @@
 #include "store/password_hashes.hpp"
 
+#include <openssl/crypto.h>
 #include <openssl/evp.h>
-#include <openssl/hmac.h>
 
 #include "core/text.hpp"
 #include "stun/credentials.hpp"
@@ -10,7 +10,6 @@ namespace confab::store {
 
 namespace {
 
-const EVP_MD* md_of(ScramMechanism m) { return m == ScramMechanism::sha1 ? EVP_sha1() : EVP_sha256(); }
 const EVP_MD* md_of(DigestAlgorithm a) { return a == DigestAlgorithm::md5 ? EVP_md5() : EVP_sha256(); }
 
 Bytes digest(const EVP_MD* md, ByteView data) {
@@ -26,18 +25,6 @@ Bytes digest(const EVP_MD* md, ByteView data) {
 }  // namespace
 
 std::string_view name_of(DigestAlgorithm a) { return a == DigestAlgorithm::md5 ? "MD5" : "SHA-256"; }
-std::string_view name_of(ScramMechanism m) { return m == ScramMechanism::sha1 ? "SCRAM-SHA-1" : "SCRAM-SHA-256"; }
-
-Bytes scram_hash(ScramMechanism mech, ByteView data) { return digest(md_of(mech), data); }
-
-Bytes scram_hmac(ScramMechanism mech, ByteView key, ByteView data) {
-  Bytes out(EVP_MAX_MD_SIZE);
-  unsigned len = 0;
-  if (!HMAC(md_of(mech), key.data(), static_cast<int>(key.size()), data.data(), data.size(), out.data(), &len))
-    return {};
-  out.resize(len);
-  return out;
-}
 
 std::string digest_ha1(DigestAlgorithm alg, std::string_view username, std::string_view realm,
                        std::string_view password) {
@@ -48,21 +35,6 @@ std::string digest_ha1(DigestAlgorithm alg, std::string_view username, std::stri
   // A1 held the clear password: do not leave it in freed heap memory.
   OPENSSL_cleanse(a1.data(), a1.size());
   return to_hex(h);
-}
-
-ScramCredentials scram_credentials(ScramMechanism mech, std::string_view prepared_password, ByteView salt,
-                                   std::uint32_t iterations) {
-  const EVP_MD* md = md_of(mech);
-  Bytes salted(static_cast<std::size_t>(EVP_MD_get_size(md)));
-  ScramCredentials c{Bytes(salt.begin(), salt.end()), iterations, {}, {}};
-  if (PKCS5_PBKDF2_HMAC(prepared_password.data(), static_cast<int>(prepared_password.size()), salt.data(),
-                        static_cast<int>(salt.size()), static_cast<int>(iterations), md,
-                        static_cast<int>(salted.size()), salted.data()) != 1)
-    return c;  // empty keys: never match a proof
-  c.stored_key = scram_hash(mech, scram_hmac(mech, salted, as_bytes("Client Key")));
-  c.server_key = scram_hmac(mech, salted, as_bytes("Server Key"));
-  OPENSSL_cleanse(salted.data(), salted.size());
-  return c;
 }
 
 Result<StoredCredentials, std::string> derive_credentials(const AccountName& account, std::string_view password,

@@ -13,7 +13,9 @@
 //   SCRAM-SHA-1 and SCRAM-SHA-256, each with its own random 16-byte salt.
 //
 // A password must pass SASLprep (RFC 4013) or it is refused, so the same
-// password works for both protocols.
+// password works for both protocols. The SCRAM key math itself lives in
+// confab_sasl (sasl/scram_keys.hpp), the one copy; its names are also
+// available here as store:: names.
 #include <cstdint>
 #include <string>
 #include <string_view>
@@ -21,24 +23,21 @@
 #include "core/bytes.hpp"
 #include "core/result.hpp"
 #include "core/rng.hpp"
+#include "sasl/scram_keys.hpp"
 #include "store/account_name.hpp"
 
 namespace confab::store {
 
 enum class DigestAlgorithm { md5, sha256 };
-enum class ScramMechanism { sha1, sha256 };
+
+using sasl::name_of;  // name_of(ScramMechanism): "SCRAM-SHA-1", "SCRAM-SHA-256"
+using sasl::scram_credentials;
+using sasl::scram_hash;
+using sasl::scram_hmac;
+using sasl::ScramCredentials;
+using sasl::ScramMechanism;
 
 std::string_view name_of(DigestAlgorithm a);  // "MD5", "SHA-256" (RFC 7616 algorithm names)
-std::string_view name_of(ScramMechanism m);   // "SCRAM-SHA-1", "SCRAM-SHA-256"
-
-// What a SCRAM server needs to check a client proof and sign its answer.
-struct ScramCredentials {
-  Bytes salt;
-  std::uint32_t iterations = 0;
-  Bytes stored_key;  // H(ClientKey)
-  Bytes server_key;  // HMAC(SaltedPassword, "Server Key")
-  friend bool operator==(const ScramCredentials&, const ScramCredentials&) = default;
-};
 
 struct StoredCredentials {
   std::string realm;       // the digest realm HA1 was computed for
@@ -63,15 +62,9 @@ struct HashParams {
 Result<StoredCredentials, std::string> derive_credentials(const AccountName& account, std::string_view password,
                                                           const HashParams& params, Rng& rng);
 
-// The building blocks, public for the RFC test vectors and for the SIP and
-// XMPP code that verifies against stored values.
+// The building block, public for the RFC test vectors and for the SIP code
+// that verifies against stored values.
 std::string digest_ha1(DigestAlgorithm alg, std::string_view username, std::string_view realm,
                        std::string_view password);
-// `prepared_password` is already SASLprep'd.
-ScramCredentials scram_credentials(ScramMechanism mech, std::string_view prepared_password, ByteView salt,
-                                   std::uint32_t iterations);
-// H() and HMAC() of the mechanism's hash, for RFC 5802 §3 proof checks.
-Bytes scram_hash(ScramMechanism mech, ByteView data);
-Bytes scram_hmac(ScramMechanism mech, ByteView key, ByteView data);
 
 }  // namespace confab::store
