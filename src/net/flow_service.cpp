@@ -48,6 +48,10 @@ struct Flow {
   asio::steady_timer idle;
   Instant deadline;
   bool closed = false;
+  bool writing = false;            // the writer is in the middle of a write
+  bool upgrade = false;            // STARTTLS asked for: handshake once the queue is written
+  bool handshaking = false;        // the writer holds back until the TLS handshake is done
+  bool close_after_flush = false;  // the core asked to close once the queue is written
 
   tcp::socket& lowest() { return tls ? tls->next_layer() : *plain; }
   void close() {
@@ -90,6 +94,7 @@ struct FlowService::Impl {
   void pump() {
     while (auto t = core->poll_transmit()) dispatch(std::move(*t));
     flush_udp();
+    while (auto c = core->poll_command()) command(*c);
     auto deadline = core->poll_timeout();
     if (!deadline) return;
     // Timer slack: a timer already due within `slack` after this deadline
@@ -131,6 +136,46 @@ struct FlowService::Impl {
       return;
     }
     ++counters.send_failures;  // TLS towards a peer with no open connection: not supported
+  }
+
+  void command(const FlowCommand& c) {
+    auto it = flows.find(c.flow);
+    if (it == flows.end() || it->second->closed) return;
+    Flow& f = *it->second;
+    if (c.kind == FlowCommand::Kind::start_tls) {
+      // Only a plain TCP connection can be upgraded, and only with a certificate.
+      if (f.transport == Transport::tcp && !f.tls && tls_context) f.upgrade = true;
+      else f.close_after_flush = true;
+    } else {
+      f.close_after_flush = true;
+    }
+    f.wake.cancel_one();
+  }
+
+  // RFC 9266 tls-exporter and RFC 5929 tls-server-end-point for this connection.
+  TlsInfo tls_info(SSL* ssl) {
+    TlsInfo info;
+    info.version = SSL_get_version(ssl);
+    // The exporter binds the channel only with TLS 1.3, or 1.2 with the
+    // extended master secret (RFC 9266 §3); otherwise offer no binding.
+    if (SSL_version(ssl) >= TLS1_3_VERSION || SSL_get_extms_support(ssl) == 1) {
+      static constexpr char label[] = "EXPORTER-Channel-Binding";
+      info.exporter.resize(32);
+      if (SSL_export_keying_material(ssl, info.exporter.data(), info.exporter.size(), label, sizeof label - 1,
+                                     nullptr, 0, 0) != 1)
+        info.exporter.clear();
+    }
+    if (X509* cert = SSL_get_certificate(ssl)) {
+      // RFC 5929 §4.1: the certificate's signature hash, SHA-256 for MD5 and SHA-1.
+      int md = NID_undef;
+      X509_get_signature_info(cert, &md, nullptr, nullptr, nullptr);
+      if (md == NID_undef || md == NID_md5 || md == NID_sha1) md = NID_sha256;
+      const EVP_MD* type = EVP_get_digestbynid(md);
+      unsigned char hash[EVP_MAX_MD_SIZE];
+      unsigned len = 0;
+      if (type && X509_digest(cert, type, hash, &len) == 1) info.server_end_point.assign(hash, hash + len);
+    }
+    return info;
   }
 
   void send_udp(Transmit t) {
@@ -220,6 +265,8 @@ struct FlowService::Impl {
       else
         f->plain.emplace(std::move(socket));
       flow_by_remote[{transport, f->remote}] = f->id;
+      core->handle_flow_opened(Clock::now(), f->id, transport, f->local, f->remote);
+      pump();
       asio::co_spawn(io, run_inbound(f), asio::detached);
     }
   }
@@ -235,6 +282,8 @@ struct FlowService::Impl {
         finish(f);
         co_return;
       }
+      core->handle_flow_secured(Clock::now(), f->id, tls_info(f->tls->native_handle()));
+      pump();
       co_await run_flow(f, false);
       co_return;
     }
@@ -259,13 +308,52 @@ struct FlowService::Impl {
         ++counters.invalid;
         break;
       }
+      if (f->upgrade && !co_await upgrade_to_tls(f)) break;
     }
     finish(f);
+  }
+
+  // STARTTLS: once the writer has sent what was queued (the protocol's
+  // "proceed"), the same TCP connection carries a TLS server handshake;
+  // reading and writing then go through TLS. Bytes the peer sent after its
+  // STARTTLS request were handed to the core in plaintext already: the
+  // protocol decides what to do with them (XMPP closes the stream).
+  awaitable<bool> upgrade_to_tls(std::shared_ptr<Flow> f) {
+    f->upgrade = false;
+    asio::steady_timer wait(io);
+    while (!f->closed && (!f->queue.empty() || f->writing)) {
+      wait.expires_after(std::chrono::milliseconds(1));
+      std::error_code ec;
+      co_await wait.async_wait(asio::redirect_error(use_awaitable, ec));
+    }
+    if (f->closed) co_return false;
+    f->handshaking = true;
+    f->tls.emplace(std::move(*f->plain), *tls_context);
+    f->plain.reset();
+    f->deadline = Clock::now() + std::chrono::seconds(10);  // a handshake may not dawdle
+    std::error_code ec;
+    co_await f->tls->async_handshake(asio::ssl::stream_base::server, asio::redirect_error(use_awaitable, ec));
+    f->handshaking = false;
+    f->wake.cancel_one();
+    if (ec || f->closed) {
+      ++counters.tls_failures;
+      co_return false;
+    }
+    f->deadline = Clock::now() + config.idle_timeout;
+    core->handle_flow_secured(Clock::now(), f->id, tls_info(f->tls->native_handle()));
+    pump();
+    co_return true;
   }
 
   // Hands every complete message in `buffer` to the core; false when the
   // stream is garbage or a message is over the limit.
   bool deliver_frames(Flow& f, Bytes& buffer) {
+    if (!config.framer) {  // the core parses the stream itself (XMPP)
+      core->handle_datagram(Clock::now(), Datagram{f.transport, f.local, f.remote, ByteView(buffer)}, f.id);
+      buffer.clear();
+      pump();
+      return true;
+    }
     std::size_t consumed = 0;
     bool ok = true;
     while (consumed < buffer.size()) {
@@ -290,7 +378,12 @@ struct FlowService::Impl {
 
   awaitable<void> writer(std::shared_ptr<Flow> f) {
     while (!f->closed) {
-      if (f->queue.empty()) {
+      if (f->queue.empty() && f->close_after_flush) {
+        // Closing the socket ends the reader too, which then reports it.
+        f->close();
+        co_return;
+      }
+      if (f->queue.empty() || f->handshaking) {
         std::error_code ec;
         f->wake.expires_at(Instant::max());
         co_await f->wake.async_wait(asio::redirect_error(use_awaitable, ec));
@@ -298,10 +391,12 @@ struct FlowService::Impl {
       }
       std::error_code ec;
       Bytes& next = f->queue.front();
+      f->writing = true;
       if (f->tls)
         co_await asio::async_write(*f->tls, asio::buffer(next), asio::redirect_error(use_awaitable, ec));
       else
         co_await asio::async_write(*f->plain, asio::buffer(next), asio::redirect_error(use_awaitable, ec));
+      f->writing = false;
       if (ec) {
         ++counters.send_failures;
         f->close();
@@ -377,9 +472,9 @@ std::unique_ptr<FlowService> FlowService::start(const FlowServiceConfig& config,
   impl.config = config;
   impl.core = std::move(core);
 
-  if (!config.tls.empty()) {
+  if (!config.tls.empty() || config.starttls) {
     if (!config.tls_files) {
-      tls_error = "TLS listeners need a certificate and key";
+      tls_error = "TLS listeners and STARTTLS need a certificate and key";
       return nullptr;
     }
     try {

@@ -38,6 +38,24 @@ struct FlowTransmit {
   FlowId flow = no_flow;
 };
 
+// What a TLS connection tells the core once its handshake is done: the
+// channel-binding data SASL's -PLUS mechanisms need.
+struct TlsInfo {
+  std::string version;                // "TLSv1.3"
+  Bytes exporter;                     // RFC 9266 tls-exporter (32 bytes); empty if unsafe (TLS 1.2 without EMS)
+  Bytes server_end_point;             // RFC 5929 tls-server-end-point: hash of our certificate
+};
+
+// What a core may ask of a connection besides sending on it.
+struct FlowCommand {
+  enum class Kind {
+    start_tls,    // after what is queued is written, run a TLS server handshake on this connection (STARTTLS)
+    close,        // after what is queued is written, close it
+  };
+  FlowId flow = no_flow;
+  Kind kind = Kind::close;
+};
+
 // What the service runs. Called only on the service's thread.
 class FlowCore {
  public:
@@ -47,6 +65,13 @@ class FlowCore {
   virtual void handle_timeout(Instant now) = 0;
   virtual std::optional<FlowTransmit> poll_transmit() = 0;
   virtual std::optional<Instant> poll_timeout() const = 0;
+  // A connection was accepted (or, for TLS listeners, its handshake is done:
+  // handle_flow_secured follows at once).
+  virtual void handle_flow_opened(Instant, FlowId, Transport, const SocketAddress& /*local*/,
+                                  const SocketAddress& /*remote*/) {}
+  // A TLS handshake finished on this flow (direct TLS, or after start_tls).
+  virtual void handle_flow_secured(Instant, FlowId, const TlsInfo&) {}
+  virtual std::optional<FlowCommand> poll_command() { return std::nullopt; }
 };
 
 struct TlsFiles {
@@ -63,7 +88,8 @@ struct FlowServiceConfig {
   std::size_t max_message_size = 65535;
   std::size_t max_connections = 4096;
   Duration idle_timeout = std::chrono::seconds(600);
-  Framer framer;  // splits TCP/TLS byte streams into messages
+  Framer framer;  // splits TCP/TLS byte streams into messages; empty: every read is handed over as it came
+  bool starttls = false;  // cores may upgrade TCP connections (FlowCommand::start_tls); needs tls_files
   // The core's timer may fire this much after its deadline (see pump()).
   Duration timer_slack = std::chrono::milliseconds(10);
 };

@@ -36,7 +36,23 @@ class EchoCore final : public FlowCore {
     Bytes reply(text.begin(), text.end());
     out_.push_back({Transmit{d.transport, d.local, d.remote, std::move(reply)}, flow});
     if (line == "later\n") later_ = {now + std::chrono::milliseconds(50), flow, d.transport, d.remote};
+    if (line == "starttls\n") commands_.push_back({flow, FlowCommand::Kind::start_tls});
+    if (line == "bye\n") commands_.push_back({flow, FlowCommand::Kind::close});
   }
+  void handle_flow_secured(Instant, FlowId, const TlsInfo& info) override {
+    ++secured;
+    exporter_bytes = info.exporter.size();
+    end_point_bytes = info.server_end_point.size();
+  }
+  std::optional<FlowCommand> poll_command() override {
+    if (commands_.empty()) return std::nullopt;
+    auto c = commands_.front();
+    commands_.pop_front();
+    return c;
+  }
+  // Read by the test thread after the service is quiet.
+  std::atomic<int> secured{0};
+  std::atomic<std::size_t> exporter_bytes{0}, end_point_bytes{0};
   void handle_flow_closed(Instant, FlowId) override { ++*closed; }
   void handle_timeout(Instant now) override {
     if (later_ && now >= later_->at) {
@@ -64,6 +80,7 @@ class EchoCore final : public FlowCore {
     SocketAddress remote;
   };
   std::deque<FlowTransmit> out_;
+  std::deque<FlowCommand> commands_;
   std::optional<Later> later_;
 };
 
@@ -75,6 +92,7 @@ StreamFrame line_framer(ByteView b) {
 
 struct Started {
   std::unique_ptr<FlowService> service;
+  EchoCore* core = nullptr;  // owned by the service
   std::atomic<int> closed{0};
   std::uint16_t udp_port = 0, tcp_port = 0, tls_port = 0;
   std::filesystem::path dir;
@@ -101,9 +119,12 @@ std::unique_ptr<Started> start(Duration idle = std::chrono::seconds(30)) {
   c.idle_timeout = idle;
   c.max_message_size = 100;
   c.framer = line_framer;
+  c.starttls = true;
   BindError err;
   std::string tls_error;
-  s->service = FlowService::start(c, std::make_unique<EchoCore>(&s->closed), err, tls_error);
+  auto core = std::make_unique<EchoCore>(&s->closed);
+  s->core = core.get();
+  s->service = FlowService::start(c, std::move(core), err, tls_error);
   EXPECT_TRUE(s->service) << err.error.message() << tls_error;
   s->udp_port = port_of(*s->service, "udp ");
   s->tcp_port = port_of(*s->service, "tcp ");
@@ -211,4 +232,43 @@ TEST(FlowService, RefusesTlsOlderThan12) {
   for (int i = 0; i < 100 && s->service->stats().tls_handshake_failures == 0; ++i)
     std::this_thread::sleep_for(std::chrono::milliseconds(10));
   EXPECT_EQ(s->service->stats().tls_handshake_failures, 1u);
+}
+
+TEST(FlowService, UpgradesATcpConnectionToTlsWhenTheCoreAsks) {
+  auto s = start();
+  asio::io_context io;
+  asio::ip::tcp::socket plain(io);
+  plain.connect({asio::ip::make_address("127.0.0.1"), s->tcp_port});
+  asio::write(plain, asio::buffer(std::string("starttls\n")));
+  asio::streambuf buf;
+  EXPECT_EQ(read_line(plain, buf), "echo starttls");  // written in the clear, before the handshake
+  asio::ssl::context ctx(asio::ssl::context::tls_client);
+  ctx.load_verify_file((s->dir / "confab.test.crt").string());
+  ctx.set_verify_mode(asio::ssl::verify_peer);
+  asio::ssl::stream<asio::ip::tcp::socket> t(std::move(plain), ctx);
+  t.handshake(asio::ssl::stream_base::client);
+  asio::write(t, asio::buffer(std::string("secure\n")));
+  asio::streambuf buf2;
+  asio::read_until(t, buf2, '\n');
+  std::istream is(&buf2);
+  std::string line;
+  std::getline(is, line);
+  EXPECT_EQ(line, "echo secure");
+  EXPECT_EQ(s->core->secured.load(), 1);
+  EXPECT_EQ(s->core->exporter_bytes.load(), 32u);    // TLS 1.3: tls-exporter channel binding
+  EXPECT_EQ(s->core->end_point_bytes.load(), 32u);   // SHA-256 of our certificate
+}
+
+TEST(FlowService, ClosesAConnectionWhenTheCoreAsksAfterWritingWhatIsQueued) {
+  auto s = start();
+  asio::io_context io;
+  asio::ip::tcp::socket c(io);
+  c.connect({asio::ip::make_address("127.0.0.1"), s->tcp_port});
+  asio::write(c, asio::buffer(std::string("bye\n")));
+  asio::streambuf buf;
+  EXPECT_EQ(read_line(c, buf), "echo bye");
+  std::error_code ec;
+  char byte;
+  c.read_some(asio::buffer(&byte, 1), ec);
+  EXPECT_EQ(ec, asio::error::eof);
 }
