@@ -311,12 +311,15 @@ TEST(Rfc4475, MessagesTheApplicationMustAnswerStillParse) {
   ASSERT_EQ(bcast.vias().size(), 2u);
   EXPECT_EQ(bcast.vias()[1].host, "255.255.255.255");
   // §3.3.12: without <>, ";unknownparam" is a contact parameter...
-  auto cparam01 = must_parse("cparam01").contact()->contacts.at(0);
+  // (The messages are kept alive: a NameAddr's views point into them.)
+  Message cparam01_message = must_parse("cparam01");
+  auto cparam01 = cparam01_message.contact()->contacts.at(0);
   EXPECT_FALSE(cparam01.angle);
   EXPECT_TRUE(cparam01.uri.params.empty());
   EXPECT_NE(cparam01.param("unknownparam"), nullptr);
   // ...§3.3.13: inside <>, a URI parameter.
-  auto cparam02 = must_parse("cparam02").contact()->contacts.at(0);
+  Message cparam02_message = must_parse("cparam02");
+  auto cparam02 = cparam02_message.contact()->contacts.at(0);
   EXPECT_TRUE(cparam02.angle);
   EXPECT_NE(cparam02.uri.param("unknownparam"), nullptr);
   EXPECT_TRUE(cparam02.params.empty());
