@@ -40,6 +40,49 @@ CREATE TABLE scram_credentials (
   PRIMARY KEY (account_id, mechanism)
 );
 )sql",
+    // 2: XMPP (RFC 6121, XEP-0160, XEP-0191; store/sqlite_xmpp_store.hpp).
+    // Roster records include contacts who only asked to subscribe
+    // (in_roster = 0). Offline ids come from AUTOINCREMENT, so an id is
+    // never reused, even after the newest message is deleted: it can name
+    // a message in an acknowledgement.
+    R"sql(
+CREATE TABLE roster_versions (
+  account_id INTEGER PRIMARY KEY REFERENCES accounts (id) ON DELETE CASCADE,
+  version INTEGER NOT NULL
+);
+CREATE TABLE roster_items (
+  account_id INTEGER NOT NULL REFERENCES accounts (id) ON DELETE CASCADE,
+  contact TEXT NOT NULL,
+  name TEXT NOT NULL DEFAULT '',
+  subscription TEXT NOT NULL CHECK (subscription IN ('none', 'to', 'from', 'both')),
+  ask INTEGER NOT NULL DEFAULT 0 CHECK (ask IN (0, 1)),
+  pending_in INTEGER NOT NULL DEFAULT 0 CHECK (pending_in IN (0, 1)),
+  approved INTEGER NOT NULL DEFAULT 0 CHECK (approved IN (0, 1)),
+  in_roster INTEGER NOT NULL DEFAULT 1 CHECK (in_roster IN (0, 1)),
+  pending_in_stanza TEXT NOT NULL DEFAULT '',
+  PRIMARY KEY (account_id, contact)
+);
+CREATE TABLE roster_groups (
+  account_id INTEGER NOT NULL,
+  contact TEXT NOT NULL,
+  position INTEGER NOT NULL,
+  name TEXT NOT NULL,
+  PRIMARY KEY (account_id, contact, position),
+  FOREIGN KEY (account_id, contact) REFERENCES roster_items (account_id, contact) ON DELETE CASCADE
+);
+CREATE TABLE offline_messages (
+  id INTEGER PRIMARY KEY AUTOINCREMENT,
+  account_id INTEGER NOT NULL REFERENCES accounts (id) ON DELETE CASCADE,
+  stored INTEGER NOT NULL,
+  stanza TEXT NOT NULL
+);
+CREATE INDEX offline_messages_by_account ON offline_messages (account_id, id);
+CREATE TABLE blocked_jids (
+  account_id INTEGER NOT NULL REFERENCES accounts (id) ON DELETE CASCADE,
+  jid TEXT NOT NULL,
+  PRIMARY KEY (account_id, jid)
+);
+)sql",
 };
 
 StoreResult<int> user_version(Database& db) {

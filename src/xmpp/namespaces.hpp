@@ -15,6 +15,11 @@ inline constexpr std::string_view stanza_errors = "urn:ietf:params:xml:ns:xmpp-s
 inline constexpr std::string_view tls = "urn:ietf:params:xml:ns:xmpp-tls";
 inline constexpr std::string_view sasl = "urn:ietf:params:xml:ns:xmpp-sasl";
 inline constexpr std::string_view bind = "urn:ietf:params:xml:ns:xmpp-bind";
+// RFC 3921 §3 session establishment, kept as an optional no-op feature for
+// old clients (RFC 6121 Appendix E; draft-cridland-xmpp-session).
+inline constexpr std::string_view session = "urn:ietf:params:xml:ns:xmpp-session";
+// XEP-0440: the channel-binding types a server can provide.
+inline constexpr std::string_view sasl_cb = "urn:xmpp:sasl-cb:0";
 // Bound to the prefix `xml` in every document without a declaration
 // (xml:lang); no other prefix may be bound to it, and `xml` to nothing else.
 inline constexpr std::string_view xml = "http://www.w3.org/XML/1998/namespace";

@@ -1,6 +1,7 @@
 // The SQLite account store: accounts, credentials lookups, errors as
 // values, file mode, WAL, schema versions, and two connections at once.
 #include "store/sqlite_account_store.hpp"
+#include "store/sqlite_schema.hpp"
 
 #include <gtest/gtest.h>
 #include <sys/wait.h>
@@ -217,7 +218,8 @@ TEST_F(SqliteStore, ADatabaseFromANewerConfabIsRefused) {
   auto s = SqliteAccountStore::open({.path = db_path()});
   ASSERT_FALSE(s);
   EXPECT_EQ(s.error().message,
-            db_path().string() + " has schema version 99, newer than this confab understands (1); upgrade confab");
+            db_path().string() + " has schema version 99, newer than this confab understands (" +
+                std::to_string(sqlite::latest_schema_version()) + "); upgrade confab");
 }
 
 TEST_F(SqliteStore, TwoConnectionsSeeEachOthersWrites) {

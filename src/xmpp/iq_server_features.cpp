@@ -1,0 +1,72 @@
+// The server's own answers: XEP-0030 service discovery for the server and
+// for accounts (advertising exactly the handler table), XEP-0092 version.
+#include <algorithm>
+
+#include "xmpp/im_namespaces.hpp"
+#include "xmpp/router.hpp"
+
+namespace confab::xmpp {
+
+namespace {
+
+Element identity(std::string_view category, std::string_view type, std::string_view name) {
+  Element e("identity", std::string(ns::disco_info));
+  e.set_attribute("category", std::string(category));
+  e.set_attribute("type", std::string(type));
+  if (!name.empty()) e.set_attribute("name", std::string(name));
+  return e;
+}
+
+}  // namespace
+
+IqOutcome Router::disco_info(const IqRequest& r, IqTarget target) {
+  // No nodes yet (XEP-0030 §3.1): a node query names nothing here.
+  if (r.payload.attribute("node")) return StanzaError(Condition::item_not_found);
+  Element query("query", std::string(ns::disco_info));
+  std::vector<std::string> features;
+  if (target == IqTarget::server) {
+    query.add_child(identity("server", "im", config_.server_name));
+    // Everything the table serves, whoever it is addressed to, is a
+    // feature of this server; plus the features that are not IQs.
+    for (const IqEntry& e : iq_handlers_)
+      features.insert(features.end(), e.route.features.begin(), e.route.features.end());
+    features.insert(features.end(), server_features_.begin(), server_features_.end());
+  } else {
+    // §3.1 / XEP-0030 §4.3 hints: an account the requester may see.
+    if (target == IqTarget::other_account && !receives_presence_of(r.from.bare(), r.to))
+      return StanzaError(Condition::service_unavailable);
+    query.add_child(identity("account", "registered", ""));
+    for (const IqEntry& e : iq_handlers_)
+      if (e.route.target == IqTarget::other_account)
+        features.insert(features.end(), e.route.features.begin(), e.route.features.end());
+  }
+  std::sort(features.begin(), features.end());
+  features.erase(std::unique(features.begin(), features.end()), features.end());
+  for (const std::string& f : features) {
+    Element feature("feature", std::string(ns::disco_info));
+    feature.set_attribute("var", f);
+    query.add_child(std::move(feature));
+  }
+  return std::optional<Element>(std::move(query));
+}
+
+IqOutcome Router::disco_items(const IqRequest& r, IqTarget target) {
+  if (r.payload.attribute("node")) return StanzaError(Condition::item_not_found);
+  if (target == IqTarget::other_account && !receives_presence_of(r.from.bare(), r.to))
+    return StanzaError(Condition::service_unavailable);
+  // No components (MUC, upload) or PEP nodes yet: an empty list.
+  return std::optional<Element>(Element("query", std::string(ns::disco_items)));
+}
+
+IqOutcome Router::version(const IqRequest&) {
+  Element query("query", std::string(ns::version));
+  Element name("name", std::string(ns::version));
+  name.add_text(config_.server_name);
+  Element ver("version", std::string(ns::version));
+  ver.add_text(config_.server_version);
+  query.add_child(std::move(name));
+  query.add_child(std::move(ver));
+  return std::optional<Element>(std::move(query));
+}
+
+}  // namespace confab::xmpp
