@@ -5,6 +5,7 @@
 #include "client/exit_codes.hpp"
 #include "client/nat_command.hpp"
 #include "client/sip_commands.hpp"
+#include "client/xmpp_commands.hpp"
 
 using namespace confab::client;
 
@@ -74,6 +75,46 @@ int main(int argc, char** argv) {
       ->capture_default_str()
       ->check(CLI::Range(0, 86400));
 
+  // XMPP: send / chat / roster / presence (src/client/xmpp_commands.hpp).
+  auto add_xmpp_account = [](CLI::App* cmd, XmppAccountOptions& a) {
+    cmd->add_option("--as", a.jid, "ME@DOMAIN: the account to log in as (else $CONFAB_JID)")->envname("CONFAB_JID")->required();
+    cmd->add_option("--server", a.server, "HOST[:PORT] (default: the domain, port 5222; 5223 with --direct-tls)");
+    cmd->add_option("--password-file", a.password_file,
+                    "file whose first line is the password (else $CONFAB_PASSWORD, else a prompt)");
+    cmd->add_option("--resource", a.resource, "resource to ask for")->capture_default_str();
+    cmd->add_flag("--direct-tls", a.direct_tls, "TLS from the first byte (XEP-0368, port 5223) instead of STARTTLS");
+    cmd->add_option("--ca-file", a.ca_file, "trust this CA/certificate PEM (e.g. confabd's <data_dir>/tls/DOMAIN.crt)");
+    cmd->add_flag("--insecure", a.insecure, "accept any server certificate (testing only)");
+    cmd->add_option("--timeout", a.timeout, "seconds to connect and log in")->capture_default_str()->check(CLI::Range(1, 600));
+    cmd->add_flag("--json", a.json, "print JSON instead of text");
+  };
+  SendOptions send;
+  auto* send_cmd = app.add_subcommand("send", "send one chat message; exit 0 once the server has it");
+  send_cmd->add_option("to", send.to, "JID to send to")->required();
+  send_cmd->add_option("text", send.text, "the message")->required();
+  send_cmd->add_option("--type", send.type, "message type")->capture_default_str()->check(CLI::IsMember({"chat", "normal", "headline"}));
+  add_xmpp_account(send_cmd, send.account);
+
+  ChatOptions chat;
+  auto* chat_cmd = app.add_subcommand("chat", "chat with JID: lines you type are sent, messages and presence shown");
+  chat_cmd->add_option("with", chat.with, "JID to chat with")->required();
+  add_xmpp_account(chat_cmd, chat.account);
+
+  RosterOptions roster;
+  auto* roster_cmd = app.add_subcommand("roster", "the buddy list: roster [list], roster add JID [--name N], roster remove JID");
+  roster_cmd->add_option("action", roster.action, "list, add or remove")->capture_default_str()->check(CLI::IsMember({"list", "add", "remove"}));
+  roster_cmd->add_option("contact", roster.contact, "JID to add or remove");
+  roster_cmd->add_option("--name", roster.name, "name to show for the contact (add)");
+  roster_cmd->add_flag("!--no-subscribe", roster.subscribe, "add without asking to see their presence");
+  add_xmpp_account(roster_cmd, roster.account);
+
+  PresenceOptions pres;
+  auto* pres_cmd = app.add_subcommand("presence", "go online as available/away/dnd/xa/chat with a status, until Ctrl-C");
+  pres_cmd->add_option("show", pres.show, "available, away, dnd, xa or chat")->capture_default_str();
+  pres_cmd->add_option("status", pres.status, "status text");
+  pres_cmd->add_option("--duration", pres.duration, "seconds to stay online (0: until Ctrl-C)")->capture_default_str()->check(CLI::Range(0, 86400 * 365));
+  add_xmpp_account(pres_cmd, pres.account);
+
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
@@ -83,5 +124,9 @@ int main(int argc, char** argv) {
   if (*reg_cmd) return run_register(reg);
   if (*call_cmd) return run_call(call);
   if (*listen_cmd) return run_listen(listen);
+  if (*send_cmd) return run_xmpp_send(send);
+  if (*chat_cmd) return run_xmpp_chat(chat);
+  if (*roster_cmd) return run_xmpp_roster(roster);
+  if (*pres_cmd) return run_xmpp_presence(pres);
   return exit_usage;
 }

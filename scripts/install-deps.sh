@@ -12,6 +12,7 @@ packages=(
   nlohmann-json3-dev libtomlplusplus-dev libsqlite3-dev libexpat1-dev libgtest-dev libgmock-dev libbenchmark-dev
   # test peers and the NAT lab
   python3 iproute2 nftables iptables conntrack coturn stun-client procps sip-tester baresip-core
+  python3-slixmpp go-sendxmpp
 )
 
 missing=()

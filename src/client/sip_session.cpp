@@ -10,6 +10,7 @@
 
 #include "client/exit_codes.hpp"
 #include "net/poll_loop.hpp"
+#include "client/password.hpp"
 #include "net/resolve.hpp"
 #include "net/tcp_client.hpp"
 
@@ -20,26 +21,6 @@ namespace {
 volatile std::sig_atomic_t g_stop = 0;
 
 extern "C" void on_stop_signal(int) { g_stop = 1; }
-
-// Reads a line from the terminal without echo.
-std::optional<std::string> prompt_password(const std::string& aor) {
-  if (!::isatty(STDIN_FILENO)) return std::nullopt;
-  std::fprintf(stderr, "Password for %s: ", aor.c_str());
-  std::fflush(stderr);
-  termios old{};
-  const bool have_tty = ::tcgetattr(STDIN_FILENO, &old) == 0;
-  if (have_tty) {
-    termios quiet = old;
-    quiet.c_lflag &= ~static_cast<tcflag_t>(ECHO);
-    ::tcsetattr(STDIN_FILENO, TCSAFLUSH, &quiet);
-  }
-  std::string line;
-  int c;
-  while ((c = std::fgetc(stdin)) != EOF && c != '\n') line.push_back(static_cast<char>(c));
-  if (have_tty) ::tcsetattr(STDIN_FILENO, TCSAFLUSH, &old);
-  std::fprintf(stderr, "\n");
-  return line;
-}
 
 // The machine run_poll_loop drives: the UA, woken at least every 200 ms so
 // a stop request that raced poll(2) is seen promptly.
@@ -93,16 +74,9 @@ std::unique_ptr<SipSession> SipSession::open(const std::string& command, const S
   s->config_.domain = aor.substr(at + 1);
   s->config_.expires = o.expires;
 
-  if (!o.password_file.empty()) {
-    std::ifstream in(o.password_file);
-    if (!in) return fail(exit_usage, "cannot read " + o.password_file);
-    std::getline(in, s->config_.password);
-    if (!s->config_.password.empty() && s->config_.password.back() == '\r') s->config_.password.pop_back();
-  } else if (const char* env = std::getenv("CONFAB_PASSWORD")) {
-    s->config_.password = env;
-  } else if (auto p = prompt_password(aor)) {
-    s->config_.password = *p;
-  }
+  auto password = read_password(aor, o.password_file);
+  if (!password) return fail(exit_usage, password.error());
+  s->config_.password = *password;
 
   auto server = net::resolve(o.server.empty() ? s->config_.domain : o.server, 5060);
   if (!server) return fail(exit_unreachable, server.error());

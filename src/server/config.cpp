@@ -1,5 +1,7 @@
 #include "server/config.hpp"
 
+#include "core/text.hpp"
+
 #include <toml++/toml.h>
 
 #include <fstream>
@@ -285,6 +287,36 @@ Result<Config, ConfigError> load_config(const std::optional<std::filesystem::pat
   if (sl.min_expires > sl.max_expires) r.fail("sip.limits.min_expires", "must not exceed sip.limits.max_expires");
   sl.tcp_connections = static_cast<std::size_t>(r.integer("sip.limits.tcp_connections", 1, 1'000'000));
   sl.tcp_idle_timeout = std::chrono::seconds(r.integer("sip.limits.tcp_idle_timeout", 1, 86400));
+  auto& x = c.xmpp;
+  x.enabled = r.boolean("xmpp.enabled");
+  x.address = address(r, "xmpp.address", false).value_or(IpAddress{});
+  x.port = static_cast<std::uint16_t>(r.integer("xmpp.port", 0, 65535));
+  x.tls_port = static_cast<std::uint16_t>(r.integer("xmpp.tls_port", 0, 65535));
+  if (x.enabled && x.port == 0 && x.tls_port == 0) r.fail("xmpp.port", "xmpp.port or xmpp.tls_port is needed when enabled");
+  if (x.port != 0 && x.port == x.tls_port) r.fail("xmpp.tls_port", "must differ from xmpp.port");
+  x.domains.clear();
+  if (const auto* arr = r.node("xmpp.domains").as_array()) {
+    for (const auto& e : *arr) {
+      auto v = e.value<std::string>();
+      if (!v || v->empty() || v->find_first_of(" \t@/:;,<>\"'") != std::string::npos) {
+        r.fail("xmpp.domains", "expected domain names like \"example.org\"");
+        break;
+      }
+      x.domains.push_back(ascii_lower(*v));
+    }
+  }
+  if (x.enabled && x.domains.empty()) r.fail("xmpp.domains", "at least one domain is needed when xmpp is enabled");
+  x.require_tls = r.boolean("xmpp.require_tls");
+  x.tls_certificate = r.str("xmpp.tls_certificate");
+  x.tls_private_key = r.str("xmpp.tls_private_key");
+  if (x.tls_certificate.empty() != x.tls_private_key.empty())
+    r.fail("xmpp.tls_private_key", "give both xmpp.tls_certificate and xmpp.tls_private_key, or neither");
+  auto& xl = x.limits;
+  xl.max_stanza_size = static_cast<std::size_t>(r.integer("xmpp.limits.max_stanza_size", 10000, 16 << 20));
+  xl.connections = static_cast<std::size_t>(r.integer("xmpp.limits.connections", 1, 10'000'000));
+  xl.auth_timeout = std::chrono::seconds(r.integer("xmpp.limits.auth_timeout", 1, 3600));
+  xl.idle_timeout = std::chrono::seconds(r.integer("xmpp.limits.idle_timeout", 10, 86400));
+  xl.offline_messages = static_cast<std::size_t>(r.integer("xmpp.limits.offline_messages", 0, 1'000'000));
 
   if (r.error) return unexpected(*r.error);
   return c;

@@ -85,12 +85,33 @@ struct SipConfig {
   SipLimits limits;
 };
 
+struct XmppLimits {
+  std::size_t max_stanza_size = 262144;
+  std::size_t connections = 10000;
+  std::chrono::seconds auth_timeout{30};
+  std::chrono::seconds idle_timeout{900};
+  std::size_t offline_messages = 1000;
+};
+
+struct XmppConfig {
+  bool enabled = true;
+  IpAddress address;
+  std::uint16_t port = 5222;      // STARTTLS; 0 = off
+  std::uint16_t tls_port = 5223;  // direct TLS; 0 = off
+  std::vector<std::string> domains{"example.org"};
+  bool require_tls = true;
+  std::filesystem::path tls_certificate;  // empty = self-signed in <data_dir>/tls
+  std::filesystem::path tls_private_key;
+  XmppLimits limits;
+};
+
 struct Config {
   LogConfig log;
   ServerConfig server;
   SnatmapConfig snatmap;
   StoreConfig store;
   SipConfig sip;
+  XmppConfig xmpp;
 };
 
 struct ConfigError {

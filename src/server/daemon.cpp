@@ -16,6 +16,7 @@
 #include "server/control.hpp"
 #include "server/sip_service.hpp"
 #include "server/snatmap_service.hpp"
+#include "server/xmpp_service.hpp"
 #include "store/sqlite_account_store.hpp"
 
 namespace confab::server {
@@ -30,7 +31,7 @@ nlohmann::json counters_json(const snatmap::ReflectorCounters& c) {
           {"rate_limited", c.rate_limited}, {"unroutable", c.unroutable}};
 }
 
-nlohmann::json status_json(const SnatmapService* snatmap, SipService* sip, Instant started) {
+nlohmann::json status_json(const SnatmapService* snatmap, SipService* sip, XmppService* xmpp, Instant started) {
   nlohmann::json j;
   j["program"] = "confabd";
   j["version"] = "0.1.0";
@@ -49,6 +50,7 @@ nlohmann::json status_json(const SnatmapService* snatmap, SipService* sip, Insta
                       {"closed_idle", st.connections.closed_idle}}}};
   }
   if (sip) j["sip"] = nlohmann::json::parse(sip->status_json());
+  if (xmpp) j["xmpp"] = nlohmann::json::parse(xmpp->status_json());
   return j;
 }
 
@@ -134,11 +136,12 @@ int run_daemon(const Config& config, std::shared_ptr<spdlog::logger> log) {
     snatmap = std::move(started_service.value());
   }
 
-  // The account store: SIP digest today, XMPP SCRAM later. The CLI
+  // The account store: SIP digest and XMPP SCRAM credentials. The CLI
   // (`confabd user ...`) opens the same file while the daemon runs (WAL).
   std::unique_ptr<store::SqliteAccountStore> accounts;
   std::unique_ptr<SipService> sip;
-  if (config.sip.enabled) {
+  std::unique_ptr<XmppService> xmpp;
+  if (config.sip.enabled || config.xmpp.enabled) {
     auto opened = store::SqliteAccountStore::open(
         {.path = config.store.path, .create = true, .busy_timeout = config.store.busy_timeout});
     if (!opened) {
@@ -146,6 +149,16 @@ int run_daemon(const Config& config, std::shared_ptr<spdlog::logger> log) {
       return exit_runtime_error;
     }
     accounts = std::move(*opened);
+  }
+  if (config.xmpp.enabled) {
+    auto started_xmpp = XmppService::start(config, *accounts, log);
+    if (!started_xmpp) {
+      log->error("{}", started_xmpp.error());
+      return exit_runtime_error;
+    }
+    xmpp = std::move(started_xmpp.value());
+  }
+  if (config.sip.enabled) {
     auto started_sip = SipService::start(config, *accounts, log);
     if (!started_sip) {
       log->error("{}", started_sip.error());
@@ -158,7 +171,7 @@ int run_daemon(const Config& config, std::shared_ptr<spdlog::logger> log) {
   std::unique_ptr<ControlServer> control;
   try {
     control = std::make_unique<ControlServer>(io, control_path,
-                                              [&] { return status_json(snatmap.get(), sip.get(), started).dump(); });
+                                              [&] { return status_json(snatmap.get(), sip.get(), xmpp.get(), started).dump(); });
   } catch (const std::system_error& e) {
     log->error("cannot open the control socket {} (server.control_socket): {}", control_path.string(),
                e.code().message());
@@ -180,6 +193,7 @@ int run_daemon(const Config& config, std::shared_ptr<spdlog::logger> log) {
       if (e) return;
       if (snatmap) log->info("{}", counters_line(*snatmap));
       if (sip) log->info("{}", sip->counters_line());
+      if (xmpp) log->info("{}", xmpp->counters_line());
       schedule_stats();
     });
   };
@@ -195,6 +209,10 @@ int run_daemon(const Config& config, std::shared_ptr<spdlog::logger> log) {
   if (sip) {
     log->info("{}", sip->counters_line());
     sip->stop();
+  }
+  if (xmpp) {
+    log->info("{}", xmpp->counters_line());
+    xmpp->stop();
   }
   control.reset();
   std::filesystem::remove(control_path, ec);

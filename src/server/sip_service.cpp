@@ -11,31 +11,11 @@
 #include "net/flow_service.hpp"
 #include "net/resolve.hpp"
 #include "net/self_signed.hpp"
+#include "server/secret_file.hpp"
 #include "sip/server_core.hpp"
 
 namespace confab::server {
 
-namespace {
-
-// 32 random bytes in <data_dir>/sip-nonce.key (mode 0600): nonces stay valid
-// across restarts, and nobody else can mint them.
-Result<Bytes, std::string> nonce_secret(const std::filesystem::path& data_dir, Rng& rng) {
-  auto path = data_dir / "sip-nonce.key";
-  Bytes secret(32);
-  if (std::ifstream in(path, std::ios::binary); in) {
-    in.read(reinterpret_cast<char*>(secret.data()), 32);
-    if (in.gcount() == 32) return secret;
-  }
-  rng.fill(secret);
-  mode_t old = ::umask(077);
-  std::ofstream out(path, std::ios::binary | std::ios::trunc);
-  ::umask(old);
-  out.write(reinterpret_cast<const char*>(secret.data()), 32);
-  if (!out) return unexpected("cannot write " + path.string());
-  return secret;
-}
-
-}  // namespace
 
 struct SipService::State {
   SystemRng rng;
@@ -98,7 +78,8 @@ Result<std::unique_ptr<SipService>, std::string> SipService::start(const Config&
   s->state_->log = log;
   const auto& c = config.sip;
 
-  auto secret = nonce_secret(config.server.data_dir, s->state_->rng);
+  // Nonces stay valid across restarts: the secret that signs them persists.
+  auto secret = load_or_create_secret(config.server.data_dir / "sip-nonce.key", 32, s->state_->rng);
   if (!secret) return unexpected("sip: " + secret.error());
 
   sip::ServerCoreConfig core;

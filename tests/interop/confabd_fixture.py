@@ -34,7 +34,7 @@ def free_port_pair():
 
 
 class Confabd:
-    def __init__(self, *settings, address="127.0.0.1", alternate=None, workers=1, sip=False):
+    def __init__(self, *settings, address="127.0.0.1", alternate=None, workers=1, sip=False, xmpp=False):
         self.dir = tempfile.mkdtemp(prefix="confabd-test-")
         self.port = free_port_pair()
         self.address = address
@@ -49,6 +49,13 @@ class Confabd:
                      "--set", f"sip.tls_port={self.sip_port + 1}"]
         else:
             args += ["--set", "sip.enabled=false"]
+        # XMPP likewise (5222/5223): xmpp_port is STARTTLS, xmpp_port + 1 direct TLS.
+        self.xmpp_port = free_port_pair() if xmpp else None
+        if xmpp:
+            args += ["--set", f'xmpp.address="{address}"', "--set", f"xmpp.port={self.xmpp_port}",
+                     "--set", f"xmpp.tls_port={self.xmpp_port + 1}"]
+        else:
+            args += ["--set", "xmpp.enabled=false"]
         if alternate:
             args += ["--set", f'snatmap.alternate_address="{alternate}"']
         for s in settings:
@@ -84,6 +91,18 @@ class Confabd:
         if not self.log.closed:
             self.log.close()
         return self.proc.returncode
+
+    def add_user(self, name, password):
+        """`confabd user add` on this daemon's store (works while it runs)."""
+        with tempfile.NamedTemporaryFile("w", delete=False, dir=self.dir) as f:
+            f.write(password + "\n")
+        subprocess.run([CONFABD, "--set", f'server.data_dir="{self.dir}"', "user", "add", name,
+                        "--password-file", f.name], check=True, capture_output=True)
+
+    @property
+    def certificate(self):
+        """The self-signed certificate made at first start (for clients to trust)."""
+        return os.path.join(self.dir, "tls", "example.org.crt")
 
     def output(self):
         if not self.log.closed:

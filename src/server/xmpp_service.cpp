@@ -1,0 +1,331 @@
+#include "server/xmpp_service.hpp"
+
+#include <fmt/format.h>
+#include <fmt/ranges.h>
+
+#include <nlohmann/json.hpp>
+#include <queue>
+#include <unordered_map>
+
+#include "net/flow_service.hpp"
+#include "net/self_signed.hpp"
+#include "sasl/auth_limiter.hpp"
+#include "server/secret_file.hpp"
+#include "store/sqlite_xmpp_store.hpp"
+#include "xmpp/c2s_session.hpp"
+#include "xmpp/router.hpp"
+
+namespace confab::server {
+
+namespace {
+
+const char* condition_name(const xmpp::C2sEvent& e) {
+  if (std::holds_alternative<xmpp::AuthSucceeded>(e)) return "auth_succeeded";
+  if (std::holds_alternative<xmpp::AuthFailed>(e)) return "auth_failed";
+  if (std::holds_alternative<xmpp::ResourceBound>(e)) return "bound";
+  return "stream_error";
+}
+
+}  // namespace
+
+// Everything on the flow service's thread: the sessions, the router, the
+// XMPP tables. The SQLite stores serialise their own access.
+class XmppFlowCore final : public net::FlowCore {
+ public:
+  XmppFlowCore(xmpp::C2sConfig c2s, xmpp::RouterConfig router_config, std::unique_ptr<store::SqliteXmppStore> xmpp_store,
+               store::AccountStore& accounts, std::shared_ptr<spdlog::logger> log)
+      : c2s_(std::move(c2s)),
+        xmpp_store_(std::move(xmpp_store)),
+        router_(std::move(router_config), *xmpp_store_, rng_),
+        limiter_(sasl::AuthLimiterConfig{}),
+        log_(std::move(log)) {
+    lookup_ = [&accounts](std::string_view domain, std::string_view user,
+                          sasl::ScramMechanism mech) -> Result<std::optional<sasl::ScramCredentials>, std::string> {
+      auto r = accounts.scram(store::AccountName{std::string(user), std::string(domain)}, mech);
+      if (!r) return unexpected(r.error().message);
+      return *r;
+    };
+  }
+
+  void handle_flow_opened(Instant now, net::FlowId flow, Transport transport, const SocketAddress& local,
+                          const SocketAddress& remote) override {
+    conns_[flow] = Conn{transport, local, remote, nullptr};
+    // Direct TLS: the session starts once the handshake is done.
+    if (transport == Transport::tcp) start_session(now, flow, false, {});
+  }
+
+  void handle_flow_secured(Instant now, net::FlowId flow, const net::TlsInfo& info) override {
+    auto it = conns_.find(flow);
+    if (it == conns_.end()) return;
+    std::vector<sasl::ChannelBinding> bindings;
+    if (!info.exporter.empty()) bindings.push_back({std::string(sasl::tls_exporter), info.exporter});
+    if (!info.server_end_point.empty())
+      bindings.push_back({std::string(sasl::tls_server_end_point), info.server_end_point});
+    if (it->second.session) {
+      it->second.session->tls_established(now, std::move(bindings));  // after STARTTLS
+      service(now, flow);
+    } else {
+      start_session(now, flow, true, std::move(bindings));
+    }
+  }
+
+  void handle_datagram(Instant now, const Datagram& d, net::FlowId flow) override {
+    auto it = conns_.find(flow);
+    if (it == conns_.end() || !it->second.session) return;
+    it->second.session->handle_bytes(now, d.bytes);
+    service(now, flow);
+  }
+
+  void handle_flow_closed(Instant now, net::FlowId flow) override {
+    auto it = conns_.find(flow);
+    if (it == conns_.end()) return;
+    if (it->second.session) {
+      it->second.session->handle_eof(now);
+      if (it->second.session->bound_jid()) router_.session_closed(now, flow);
+      totals_ += it->second.session->counters();
+    }
+    conns_.erase(it);
+    route(now);
+  }
+
+  void handle_timeout(Instant now) override {
+    while (!deadlines_.empty() && deadlines_.top().first <= now) {
+      const net::FlowId flow = deadlines_.top().second;
+      deadlines_.pop();
+      auto it = conns_.find(flow);
+      if (it == conns_.end() || !it->second.session) continue;
+      if (auto t = it->second.session->poll_timeout(); t && *t <= now) {
+        it->second.session->handle_timeout(now);
+        service(now, flow);
+      }
+    }
+  }
+
+  std::optional<net::FlowTransmit> poll_transmit() override {
+    if (out_.empty()) return std::nullopt;
+    auto t = std::move(out_.front());
+    out_.pop_front();
+    return t;
+  }
+  std::optional<net::FlowCommand> poll_command() override {
+    if (commands_.empty()) return std::nullopt;
+    auto c = commands_.front();
+    commands_.pop_front();
+    return c;
+  }
+  std::optional<Instant> poll_timeout() const override {
+    if (deadlines_.empty()) return std::nullopt;
+    return deadlines_.top().first;
+  }
+
+  nlohmann::json status() const {
+    xmpp::C2sCounters c = totals_;
+    std::size_t established = 0;
+    for (const auto& [flow, conn] : conns_)
+      if (conn.session) {
+        c += conn.session->counters();
+        if (conn.session->is_established()) ++established;
+      }
+    const auto r = router_.counters();
+    return {{"connections", conns_.size()},
+            {"sessions", established},
+            {"streams",
+             {{"opened", c.streams}, {"tls", c.tls}, {"auth_successes", c.auth_successes},
+              {"auth_failures", c.auth_failures}, {"binds", c.binds}, {"stream_errors", c.stream_errors},
+              {"xml_errors", c.xml_errors}, {"timeouts", c.timeouts}, {"tls_injections", c.tls_injections},
+              {"stanzas_in", c.stanzas_in}, {"stanzas_out", c.stanzas_out}}},
+            {"router",
+             {{"stanzas_in", r.stanzas_in}, {"deliveries", r.deliveries}, {"messages_routed", r.messages_routed},
+              {"messages_stored", r.messages_stored}, {"offline_delivered", r.offline_delivered},
+              {"messages_dropped", r.messages_dropped}, {"errors_sent", r.errors_sent}, {"blocked", r.blocked},
+              {"carbons", r.carbons}, {"roster_pushes", r.roster_pushes}, {"store_errors", r.store_errors},
+              {"conflicts", r.conflicts}}}};
+  }
+
+ private:
+  struct Conn {
+    Transport transport;
+    SocketAddress local, remote;
+    std::unique_ptr<xmpp::C2sSession> session;
+    bool tls_requested = false;
+    bool close_requested = false;
+  };
+
+  void start_session(Instant now, net::FlowId flow, bool tls, std::vector<sasl::ChannelBinding> bindings) {
+    Conn& c = conns_[flow];
+    c.session = std::make_unique<xmpp::C2sSession>(
+        c2s_, xmpp::C2sConnection{flow, c.remote.ip, tls, std::move(bindings)}, lookup_, router_, rng_, &limiter_, now);
+    if (auto t = c.session->poll_timeout()) deadlines_.emplace(*t, flow);
+    service(now, flow);
+  }
+
+  // Moves what a session produced: its output to the wire, its stanzas to
+  // the router (and the router's deliveries back to sessions), its wishes
+  // (TLS, close) to the flow service, its events to the log.
+  void service(Instant now, net::FlowId flow) {
+    auto it = conns_.find(flow);
+    if (it == conns_.end() || !it->second.session) return;
+    Conn& c = it->second;
+    xmpp::C2sSession& s = *c.session;
+    while (auto st = s.poll_inbound()) router_.handle_stanza(now, flow, *st);
+    while (auto e = s.poll_event()) log_event(c, *e);
+    flush(flow, c);
+    route(now);
+  }
+
+  void flush(net::FlowId flow, Conn& c) {
+    xmpp::C2sSession& s = *c.session;
+    while (auto bytes = s.poll_output()) {
+      Transmit t{c.transport, c.local, c.remote, Bytes(bytes->begin(), bytes->end())};
+      out_.push_back({std::move(t), flow});
+    }
+    if (s.wants_tls() && !c.tls_requested) {
+      c.tls_requested = true;
+      commands_.push_back({flow, net::FlowCommand::Kind::start_tls});
+    }
+    if (s.wants_close() && !c.close_requested) {
+      c.close_requested = true;
+      commands_.push_back({flow, net::FlowCommand::Kind::close});
+    }
+  }
+
+  void route(Instant now) {
+    while (auto d = router_.poll_delivery()) {
+      auto it = conns_.find(d->session);
+      if (it == conns_.end() || !it->second.session) continue;
+      if (d->close)
+        it->second.session->close_with_error(d->stanza);
+      else
+        it->second.session->send(d->stanza);
+      flush(d->session, it->second);
+    }
+    (void)now;
+  }
+
+  void log_event(const Conn& c, const xmpp::C2sEvent& e) {
+    if (auto* f = std::get_if<xmpp::AuthFailed>(&e)) {
+      log_->warn("xmpp: authentication failed from {}: {}", c.remote.to_string(), f->failure.message());
+    } else if (auto* b = std::get_if<xmpp::ResourceBound>(&e)) {
+      log_->debug("xmpp: {} bound from {}", b->jid.str(), c.remote.to_string());
+    } else if (auto* s = std::get_if<xmpp::StreamErrorSent>(&e)) {
+      log_->info("xmpp: stream error to {}: {} {}", c.remote.to_string(), xmpp::to_string(s->condition), s->detail);
+    } else {
+      log_->debug("xmpp: {} from {}", condition_name(e), c.remote.to_string());
+    }
+  }
+
+  SystemRng rng_;
+  xmpp::C2sConfig c2s_;
+  std::unique_ptr<store::SqliteXmppStore> xmpp_store_;
+  xmpp::Router router_;
+  sasl::AuthLimiter limiter_;
+  xmpp::AccountLookup lookup_;
+  std::shared_ptr<spdlog::logger> log_;
+  std::unordered_map<net::FlowId, Conn> conns_;
+  using Deadline = std::pair<Instant, net::FlowId>;
+  std::priority_queue<Deadline, std::vector<Deadline>, std::greater<>> deadlines_;
+  std::deque<net::FlowTransmit> out_;
+  std::deque<net::FlowCommand> commands_;
+  xmpp::C2sCounters totals_;  // of sessions already gone
+};
+
+struct XmppService::State {
+  XmppFlowCore* core = nullptr;  // owned by the flow service
+};
+
+Result<std::unique_ptr<XmppService>, std::string> XmppService::start(const Config& config,
+                                                                     store::AccountStore& accounts,
+                                                                     std::shared_ptr<spdlog::logger> log) {
+  const auto& x = config.xmpp;
+  std::unique_ptr<XmppService> s(new XmppService);
+  s->state_ = std::make_unique<State>();
+
+  SystemRng rng;
+  auto secret = load_or_create_secret(config.server.data_dir / "xmpp-sasl.key", 32, rng);
+  if (!secret) return unexpected("xmpp: " + secret.error());
+
+  xmpp::C2sConfig c2s;
+  for (const auto& domain : x.domains) {
+    sasl::ServerConfig host;
+    host.secret = *secret;
+    host.domain = domain;
+    host.unknown_user_iterations_sha1 = config.store.scram_sha1_iterations;
+    host.unknown_user_iterations_sha256 = config.store.scram_sha256_iterations;
+    c2s.hosts.push_back(std::move(host));
+  }
+  c2s.offer_starttls = true;
+  c2s.require_tls = x.require_tls;
+  c2s.limits.max_stanza_size = x.limits.max_stanza_size;
+  c2s.negotiation_timeout = x.limits.auth_timeout;
+  c2s.extra_features.emplace_back("csi", "urn:xmpp:csi:0");
+  c2s.routed_namespaces = {"urn:xmpp:csi:0"};
+  if (auto ok = xmpp::validate(c2s); !ok) return unexpected("xmpp: " + ok.error());
+
+  xmpp::RouterConfig rc;
+  rc.domains = x.domains;
+  rc.server_version = "0.1.0";
+
+  auto xmpp_store = store::SqliteXmppStore::open(
+      {.path = config.store.path, .create = true, .busy_timeout = config.store.busy_timeout},
+      store::SqliteXmppOptions{.offline = {.max_messages = x.limits.offline_messages}, .clock = {}});
+  if (!xmpp_store) return unexpected("xmpp: store: " + xmpp_store.error().message);
+
+  net::FlowServiceConfig fc;
+  fc.name = "xmpp";
+  if (x.port != 0) fc.tcp = {{x.address, x.port}};
+  if (x.tls_port != 0) fc.tls = {{x.address, x.tls_port}};
+  fc.starttls = true;
+  if (!x.tls_certificate.empty()) {
+    fc.tls_files = net::TlsFiles{x.tls_certificate, x.tls_private_key};
+  } else {
+    auto made = net::ensure_self_signed(config.server.data_dir / "tls", x.domains.front());
+    if (!made) return unexpected("xmpp: " + made.error());
+    fc.tls_files = *made;
+    log->warn("xmpp: TLS uses a self-signed certificate ({}); set xmpp.tls_certificate for a real one",
+              made->certificate.string());
+  }
+  fc.max_message_size = x.limits.max_stanza_size + 16384;  // one read's worth; the XML layer enforces stanza limits
+  fc.max_connections = x.limits.connections;
+  fc.idle_timeout = x.limits.idle_timeout;
+  // No framer: the XML stream parser takes the bytes as they come.
+
+  auto core = std::make_unique<XmppFlowCore>(std::move(c2s), std::move(rc), std::move(*xmpp_store), accounts, log);
+  s->state_->core = core.get();
+  net::BindError bind_error;
+  std::string tls_error;
+  s->flows_ = net::FlowService::start(fc, std::move(core), bind_error, tls_error);
+  if (!s->flows_) {
+    if (!tls_error.empty()) return unexpected("xmpp: " + tls_error + " (xmpp.tls_certificate, xmpp.tls_private_key)");
+    std::string why = bind_error.error.message();
+    if (bind_error.error == std::errc::address_in_use) why += " (another program has this port; change xmpp.port or stop it)";
+    return unexpected("xmpp: cannot listen on " + bind_error.address.to_string() + ": " + why);
+  }
+  log->info("xmpp: listening on {} for {}", fmt::join(s->flows_->listening(), ", "), fmt::join(x.domains, ", "));
+  return s;
+}
+
+XmppService::~XmppService() { stop(); }
+
+void XmppService::stop() {
+  if (flows_) flows_->stop();
+}
+
+std::string XmppService::status_json() {
+  nlohmann::json j;
+  j["listening"] = flows_->listening();
+  flows_->with_core([&](net::FlowCore& fc) { j.update(static_cast<XmppFlowCore&>(fc).status()); });
+  return j.dump();
+}
+
+std::string XmppService::counters_line() {
+  auto j = nlohmann::json::parse(status_json());
+  return fmt::format("xmpp counters: connections={} sessions={} auth_failures={} stanzas_in={} messages_stored={} "
+                     "offline_delivered={} stream_errors={}",
+                     j["connections"].get<std::size_t>(), j["sessions"].get<std::size_t>(),
+                     j["streams"]["auth_failures"].get<std::uint64_t>(), j["router"]["stanzas_in"].get<std::uint64_t>(),
+                     j["router"]["messages_stored"].get<std::uint64_t>(),
+                     j["router"]["offline_delivered"].get<std::uint64_t>(),
+                     j["streams"]["stream_errors"].get<std::uint64_t>());
+}
+
+}  // namespace confab::server

@@ -1,0 +1,37 @@
+#pragma once
+// confabd's XMPP server: client connections on 5222 (STARTTLS) and 5223
+// (direct TLS, XEP-0368) through the flow service, one xmpp::C2sSession per
+// connection for stream negotiation (TLS, SASL, bind), and one xmpp::Router
+// for everything after (roster, presence, messages, offline storage).
+#include <spdlog/logger.h>
+
+#include <memory>
+#include <string>
+
+#include "core/result.hpp"
+#include "server/config.hpp"
+#include "store/account_store.hpp"
+
+namespace confab::net {
+class FlowService;
+}
+
+namespace confab::server {
+
+class XmppService {
+ public:
+  static Result<std::unique_ptr<XmppService>, std::string> start(const Config& config, store::AccountStore& accounts,
+                                                                  std::shared_ptr<spdlog::logger> log);
+  ~XmppService();
+  void stop();
+  std::string status_json();
+  std::string counters_line();
+
+ private:
+  XmppService() = default;
+  struct State;
+  std::unique_ptr<State> state_;
+  std::unique_ptr<net::FlowService> flows_;
+};
+
+}  // namespace confab::server
