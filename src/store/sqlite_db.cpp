@@ -1,6 +1,7 @@
 #include "store/sqlite_db.hpp"
 
 #include <fcntl.h>
+#include <sys/stat.h>
 #include <sqlite3.h>
 #include <unistd.h>
 
@@ -28,16 +29,25 @@ StoreResult<Database> Database::open(const std::filesystem::path& path, bool cre
                                      std::chrono::milliseconds busy_timeout) {
   const std::string where = "cannot open " + path.string() + ": ";
   // Create the file ourselves: SQLite would make it 0644 (umask permitting),
-  // and it holds password hashes.
-  int fd = ::open(path.c_str(), O_RDWR | O_CLOEXEC | (create ? O_CREAT : 0), 0600);
-  if (fd < 0) {
+  // and it holds password hashes. Only when it is missing: opening and
+  // closing an existing database file outside SQLite drops every POSIX lock
+  // this process holds on it — the shared lock of a connection already open
+  // (the daemon has two) — and then another process closing its connection
+  // believes it is the last one and deletes the WAL under our feet.
+  struct stat st;
+  if (::stat(path.c_str(), &st) != 0) {
     int e = errno;
-    std::string hint = (e == ENOENT && !create) ? " (no account was added yet, or server.data_dir / store.path "
-                                                  "point elsewhere)"
-                                                : "";
-    return unexpected(unavailable(where + errno_text(e) + hint));
+    if (e == ENOENT && create) {
+      int fd = ::open(path.c_str(), O_RDWR | O_CLOEXEC | O_CREAT | O_EXCL, 0600);
+      if (fd >= 0) ::close(fd);  // new: no connection can hold locks on it yet
+      else if (errno != EEXIST) return unexpected(unavailable(where + errno_text(errno)));
+    } else {
+      std::string hint = (e == ENOENT && !create) ? " (no account was added yet, or server.data_dir / store.path "
+                                                    "point elsewhere)"
+                                                  : "";
+      return unexpected(unavailable(where + errno_text(e) + hint));
+    }
   }
-  ::close(fd);
 
   sqlite3* db = nullptr;
   int rc = sqlite3_open_v2(path.c_str(), &db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_FULLMUTEX | SQLITE_OPEN_EXRESCODE,

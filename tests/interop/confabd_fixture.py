@@ -34,8 +34,10 @@ def free_port_pair():
 
 
 class Confabd:
-    def __init__(self, *settings, address="127.0.0.1", alternate=None, workers=1, sip=False, xmpp=False):
-        self.dir = tempfile.mkdtemp(prefix="confabd-test-")
+    def __init__(self, *settings, address="127.0.0.1", alternate=None, workers=1, sip=False, xmpp=False,
+                 data_dir=None):
+        # data_dir: reuse another run's directory (accounts, messages), e.g. after a crash.
+        self.dir = data_dir or tempfile.mkdtemp(prefix="confabd-test-")
         self.port = free_port_pair()
         self.address = address
         args = [CONFABD, "--set", f'server.data_dir="{self.dir}"', "--set", f"server.workers={workers}",
@@ -64,7 +66,7 @@ class Confabd:
         self.proc = None
 
     def __enter__(self):
-        self.log = open(os.path.join(self.dir, "confabd.log"), "w+")
+        self.log = open(os.path.join(self.dir, "confabd.log"), "a+")
         self.proc = subprocess.Popen(self.args, stdout=self.log, stderr=subprocess.STDOUT)
         deadline = time.time() + 10
         while time.time() < deadline:

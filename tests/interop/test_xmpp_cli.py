@@ -95,5 +95,39 @@ class ConfabXmppCommands(unittest.TestCase):
         self.assertIn("tcp 127.0.0.1:%d" % self.d.xmpp_port, st["listening"])
 
 
+class OfflineMessagesSurviveACrash(unittest.TestCase):
+    def test_kill_9_with_messages_pending_loses_and_duplicates_nothing(self):
+        pw = None
+        with Confabd(xmpp=True) as d:
+            d.add_user("alice@example.org", PASSWORD)
+            d.add_user("bob@example.org", PASSWORD)
+            pw = os.path.join(d.dir, "pw")
+            with open(pw, "w") as f:
+                f.write(PASSWORD + "\n")
+            for i in range(20):
+                r = subprocess.run([CONFAB, "send", "bob@example.org", f"message {i}", "--as", "alice@example.org",
+                                    "--server", f"127.0.0.1:{d.xmpp_port}", "--password-file", pw,
+                                    "--ca-file", d.certificate], capture_output=True, text=True, timeout=30)
+                self.assertEqual(r.returncode, 0, r.stderr)
+            # "sent" means the server has it: kill -9 now, nothing flushed on the way out.
+            d.proc.kill()
+            d.proc.wait()
+            data_dir = d.dir
+        with Confabd(xmpp=True, data_dir=data_dir) as d:
+            r = subprocess.run([CONFAB, "presence", "--duration", "2", "--json", "--as", "bob@example.org",
+                                "--server", f"127.0.0.1:{d.xmpp_port}", "--password-file", pw,
+                                "--ca-file", d.certificate], capture_output=True, text=True, timeout=30)
+            self.assertEqual(r.returncode, 0, r.stderr)
+            bodies = [json.loads(l)["body"] for l in r.stdout.splitlines()
+                      if l.startswith("{") and json.loads(l)["event"] == "message"]
+            self.assertEqual(sorted(bodies), sorted(f"message {i}" for i in range(20)), r.stdout)  # none lost, none twice
+            self.assertEqual(bodies, [f"message {i}" for i in range(20)])  # and in order
+            # Delivered once: a second login finds nothing waiting.
+            r = subprocess.run([CONFAB, "presence", "--duration", "1", "--json", "--as", "bob@example.org",
+                                "--server", f"127.0.0.1:{d.xmpp_port}", "--password-file", pw,
+                                "--ca-file", d.certificate], capture_output=True, text=True, timeout=30)
+            self.assertEqual([l for l in r.stdout.splitlines() if '"message"' in l], [])
+
+
 if __name__ == "__main__":
     unittest.main()

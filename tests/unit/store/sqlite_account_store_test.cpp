@@ -264,3 +264,28 @@ TEST_F(SqliteStore, ALockHeldPastTheBusyTimeoutIsAClearError) {
   EXPECT_EQ(added.error().kind, StoreError::Kind::unavailable);
   EXPECT_NE(added.error().message.find("locked by another process"), std::string::npos) << added.error().message;
 }
+
+// A process with two connections open (confabd: accounts and XMPP data)
+// must keep its locks: when `confabd user add` in another process closes
+// its connection, it may delete the WAL only if it is the last one. Opening
+// the second connection used to open()/close() the file outside SQLite,
+// which drops all of the process's POSIX locks on it — and the WAL, with
+// every later write of the daemon, was deleted under its feet.
+TEST_F(SqliteStore, AnotherProcessClosingItsConnectionLeavesOurWalAlone) {
+  auto first = open();
+  auto second = open();  // the daemon's second connection
+  ASSERT_TRUE(first && second);
+  // Another program (a fresh process, not a fork: SQLite's per-process
+  // lock table must not be inherited) reads and closes.
+  const std::string cmd = "/usr/bin/python3 -c \"import sqlite3; c = sqlite3.connect('" + db_path().string() +
+                          "'); c.execute('SELECT COUNT(*) FROM accounts').fetchall(); c.close()\"";
+  ASSERT_EQ(std::system(cmd.c_str()), 0) << cmd;
+  EXPECT_TRUE(std::filesystem::exists(db_path().string() + "-wal"));
+  // What we write now is seen by a connection opened afterwards.
+  auto alice = name("alice@example.org");
+  ASSERT_TRUE(first->add_user(alice, credentials(alice, "secret")));
+  auto third = open();
+  auto found = third->find_user(alice);
+  ASSERT_TRUE(found);
+  EXPECT_TRUE(found->has_value());
+}
