@@ -58,7 +58,7 @@ std::vector<std::string> ServerSession::channel_binding_types() const {
 
 Step ServerSession::refuse(Reason reason, std::string detail) {
   exchange_ = std::monostate{};
-  ++failures_;
+  ++attempts_;
   return Step::fail(make_failure(reason, std::move(detail)));
 }
 
@@ -69,9 +69,11 @@ Step ServerSession::finish(Step step, std::string_view username, Instant now) {
     if (auto* s = std::get_if<ScramServer>(&exchange_)) identity_ = s->identity();
     if (auto* p = std::get_if<PlainServer>(&exchange_)) identity_ = p->identity();
   } else {
-    ++failures_;
-    if (limiter_ != nullptr && is_credential_failure(step.failure.reason))
-      limiter_->record_failure(connection_.source, username, now);
+    ++attempts_;
+    if (is_credential_failure(step.failure.reason)) {
+      ++failures_;
+      if (limiter_ != nullptr) limiter_->record_failure(connection_.source, username, now);
+    }
   }
   exchange_ = std::monostate{};
   return step;

@@ -75,7 +75,12 @@ class ServerSession {
   bool in_progress() const { return !std::holds_alternative<std::monostate>(exchange_); }
   // After this many failed attempts (ServerConfig::max_attempts_per_stream)
   // the stream should be closed once the failure is sent.
-  bool retries_exhausted() const { return failures_ >= config_->max_attempts_per_stream; }
+  // Only exchanges that tested credentials count; the rest (a channel
+  // binding the client cannot do, then its fallback) have a looser cap, so
+  // a client can still reach the mechanism it can use.
+  bool retries_exhausted() const {
+    return failures_ >= config_->max_attempts_per_stream || attempts_ >= 3 * config_->max_attempts_per_stream;
+  }
 
  private:
   Step run(std::string_view data, Instant now, Rng& rng, const CredentialsLookup& lookup);
@@ -89,7 +94,8 @@ class ServerSession {
   std::variant<std::monostate, ScramServer, PlainServer> exchange_;
   std::optional<Mechanism> mechanism_;
   std::optional<Identity> identity_;
-  std::uint32_t failures_ = 0;
+  std::uint32_t failures_ = 0;  // wrong password, unknown user
+  std::uint32_t attempts_ = 0;  // every failed exchange
 };
 
 }  // namespace confab::sasl

@@ -79,16 +79,39 @@ class XmppFlowCore final : public net::FlowCore {
   void handle_flow_closed(Instant now, net::FlowId flow) override {
     auto it = conns_.find(flow);
     if (it == conns_.end()) return;
-    if (it->second.session) {
-      it->second.session->handle_eof(now);
-      if (it->second.session->bound_jid()) router_.session_closed(now, flow);
-      totals_ += it->second.session->counters();
+    if (auto& session = it->second.session) {
+      const std::uint64_t id = session->id();
+      flow_of_.erase(id);
+      if (session->resumable()) {
+        // XEP-0198: the session lives on without a connection for a while;
+        // the router still delivers to it, and it queues for the resume.
+        session->detach();
+        detached_by_sm_[session->sm_id()] = id;
+        expiries_.emplace(now + resume_window, id);
+        detached_[id] = std::move(session);
+      } else {
+        session->handle_eof(now);
+        if (session->bound_jid()) router_.session_closed(now, id);
+        totals_ += session->counters();
+      }
     }
     conns_.erase(it);
     route(now);
   }
 
   void handle_timeout(Instant now) override {
+    while (!expiries_.empty() && expiries_.top().first <= now) {
+      const std::uint64_t id = expiries_.top().second;
+      expiries_.pop();
+      auto d = detached_.find(id);
+      if (d == detached_.end()) continue;  // resumed meanwhile
+      // Never resumed: the session ends now (unavailable presence goes out).
+      detached_by_sm_.erase(d->second->sm_id());
+      totals_ += d->second->counters();
+      detached_.erase(d);
+      router_.session_closed(now, id);
+    }
+    route(now);
     while (!deadlines_.empty() && deadlines_.top().first <= now) {
       const net::FlowId flow = deadlines_.top().second;
       deadlines_.pop();
@@ -114,8 +137,10 @@ class XmppFlowCore final : public net::FlowCore {
     return c;
   }
   std::optional<Instant> poll_timeout() const override {
-    if (deadlines_.empty()) return std::nullopt;
-    return deadlines_.top().first;
+    std::optional<Instant> t;
+    if (!deadlines_.empty()) t = deadlines_.top().first;
+    if (!expiries_.empty() && (!t || expiries_.top().first < *t)) t = expiries_.top().first;
+    return t;
   }
 
   nlohmann::json status() const {
@@ -127,13 +152,16 @@ class XmppFlowCore final : public net::FlowCore {
         if (conn.session->is_established()) ++established;
       }
     const auto r = router_.counters();
+    for (const auto& [id, session] : detached_) c += session->counters();
     return {{"connections", conns_.size()},
             {"sessions", established},
+            {"detached_sessions", detached_.size()},
             {"streams",
              {{"opened", c.streams}, {"tls", c.tls}, {"auth_successes", c.auth_successes},
               {"auth_failures", c.auth_failures}, {"binds", c.binds}, {"stream_errors", c.stream_errors},
               {"xml_errors", c.xml_errors}, {"timeouts", c.timeouts}, {"tls_injections", c.tls_injections},
-              {"stanzas_in", c.stanzas_in}, {"stanzas_out", c.stanzas_out}}},
+              {"stanzas_in", c.stanzas_in}, {"stanzas_out", c.stanzas_out}, {"sm_enabled", c.sm_enabled},
+              {"sm_resumed", c.sm_resumed}, {"sm_resent", c.sm_resend}}},
             {"router",
              {{"stanzas_in", r.stanzas_in}, {"deliveries", r.deliveries}, {"messages_routed", r.messages_routed},
               {"messages_stored", r.messages_stored}, {"offline_delivered", r.offline_delivered},
@@ -155,6 +183,7 @@ class XmppFlowCore final : public net::FlowCore {
     Conn& c = conns_[flow];
     c.session = std::make_unique<xmpp::C2sSession>(
         c2s_, xmpp::C2sConnection{flow, c.remote.ip, tls, std::move(bindings)}, lookup_, router_, rng_, &limiter_, now);
+    flow_of_[flow] = flow;  // the router knows a session by its first flow's id
     if (auto t = c.session->poll_timeout()) deadlines_.emplace(*t, flow);
     service(now, flow);
   }
@@ -168,9 +197,28 @@ class XmppFlowCore final : public net::FlowCore {
     Conn& c = it->second;
     xmpp::C2sSession& s = *c.session;
     while (auto st = s.poll_inbound()) router_.handle_stanza(now, flow, *st);
-    while (auto e = s.poll_event()) log_event(c, *e);
+    while (auto e = s.poll_event()) {
+      if (auto* r = std::get_if<xmpp::ResumeRequested>(&*e)) resume(flow, c, *r);
+      log_event(c, *e);
+    }
     flush(flow, c);
     route(now);
+  }
+
+  // XEP-0198 §5: the new connection takes the detached session over.
+  void resume(net::FlowId flow, Conn& c, const xmpp::ResumeRequested& r) {
+    auto sm = detached_by_sm_.find(r.previd);
+    if (sm == detached_by_sm_.end()) return c.session->resume_failed();  // expired, or never ours
+    auto d = detached_.find(sm->second);
+    if (d == detached_.end()) return c.session->resume_failed();
+    const std::uint64_t fresh_id = c.session->id();
+    c.session->resume_from(*d->second, r.h);  // checks that it is the same account
+    if (!c.session->is_established()) return;
+    flow_of_.erase(fresh_id);
+    flow_of_[c.session->id()] = flow;
+    totals_ += d->second->counters();
+    detached_by_sm_.erase(sm);
+    detached_.erase(d);
   }
 
   void flush(net::FlowId flow, Conn& c) {
@@ -191,13 +239,23 @@ class XmppFlowCore final : public net::FlowCore {
 
   void route(Instant now) {
     while (auto d = router_.poll_delivery()) {
-      auto it = conns_.find(d->session);
-      if (it == conns_.end() || !it->second.session) continue;
-      if (d->close)
-        it->second.session->close_with_error(d->stanza);
-      else
-        it->second.session->send(d->stanza);
-      flush(d->session, it->second);
+      if (auto f = flow_of_.find(d->session); f != flow_of_.end()) {
+        auto it = conns_.find(f->second);
+        if (it == conns_.end() || !it->second.session) continue;
+        if (d->close)
+          it->second.session->close_with_error(d->stanza);
+        else
+          it->second.session->send(d->stanza);
+        flush(f->second, it->second);
+      } else if (auto dt = detached_.find(d->session); dt != detached_.end()) {
+        if (d->close) {  // replaced by a new bind: the router has forgotten it
+          detached_by_sm_.erase(dt->second->sm_id());
+          totals_ += dt->second->counters();
+          detached_.erase(dt);
+        } else {
+          dt->second->send(d->stanza);  // queued for the resume
+        }
+      }
     }
     (void)now;
   }
@@ -222,6 +280,15 @@ class XmppFlowCore final : public net::FlowCore {
   xmpp::AccountLookup lookup_;
   std::shared_ptr<spdlog::logger> log_;
   std::unordered_map<net::FlowId, Conn> conns_;
+  // The router names a session by the id of the flow it began on; after a
+  // resume it lives on another flow.
+  std::unordered_map<std::uint64_t, net::FlowId> flow_of_;
+  // XEP-0198: sessions whose connection dropped, kept for a resume.
+  static constexpr Duration resume_window = std::chrono::seconds(300);
+  std::unordered_map<std::uint64_t, std::unique_ptr<xmpp::C2sSession>> detached_;
+  std::unordered_map<std::string, std::uint64_t> detached_by_sm_;
+  std::priority_queue<std::pair<Instant, std::uint64_t>, std::vector<std::pair<Instant, std::uint64_t>>, std::greater<>>
+      expiries_;
   using Deadline = std::pair<Instant, net::FlowId>;
   std::priority_queue<Deadline, std::vector<Deadline>, std::greater<>> deadlines_;
   std::deque<net::FlowTransmit> out_;
@@ -258,6 +325,9 @@ Result<std::unique_ptr<XmppService>, std::string> XmppService::start(const Confi
   c2s.limits.max_stanza_size = x.limits.max_stanza_size;
   c2s.negotiation_timeout = x.limits.auth_timeout;
   c2s.extra_features.emplace_back("csi", "urn:xmpp:csi:0");
+  // What the router implements and RFC 6121 says to advertise as stream features.
+  c2s.extra_features.emplace_back("ver", "urn:xmpp:features:rosterver");
+  c2s.extra_features.emplace_back("sub", "urn:xmpp:features:pre-approval");
   c2s.routed_namespaces = {"urn:xmpp:csi:0"};
   if (auto ok = xmpp::validate(c2s); !ok) return unexpected("xmpp: " + ok.error());
 

@@ -98,10 +98,19 @@ void C2sSession::sasl_failure(const sasl::Failure& failure) {
   element.add_child(Element(std::string(sasl::to_string(failure.condition)), std::string(ns::sasl)));
   write(element);
   ++counters_.auth_failures;
-  ++auth_failures_;
   events_.push_back(AuthFailed{failure});
   // §6.4.5: after the configured retries, a policy-violation stream error.
-  if (auth_failures_ >= host_->max_attempts_per_stream)
+  // Only attempts that tested credentials count: a client whose channel
+  // binding we cannot do (slixmpp knows only tls-unique, which TLS 1.3 does
+  // not have) fails -PLUS, then its "y" fallback (a downgrade, RFC 5802 §6),
+  // and must still reach the mechanism it can use. Those cost nothing and
+  // guess nothing; they are bounded separately, and by the negotiation deadline.
+  const auto r = failure.reason;
+  const bool tested_credentials =
+      r == sasl::Reason::invalid_proof || r == sasl::Reason::wrong_password || r == sasl::Reason::unknown_user;
+  if (tested_credentials) ++auth_failures_;
+  ++sasl_attempts_;
+  if (auth_failures_ >= host_->max_attempts_per_stream || sasl_attempts_ >= 3 * host_->max_attempts_per_stream)
     fail(StreamErrorCondition::policy_violation, "too many failed authentication attempts");
 }
 

@@ -14,6 +14,7 @@ Element C2sSession::features() const {
     features.add_child(Element("bind", std::string(ns::bind)));
     features.add_child(Element("session", std::string(ns::session)))
         .add_child(Element("optional", std::string(ns::session)));
+    features.add_child(Element("sm", std::string(ns::sm)));  // XEP-0198: acks and resumption
     for (const Element& extra : config_->extra_features) features.add_child(extra);
     return features;
   }

@@ -71,6 +71,9 @@ C2sCounters& C2sCounters::operator+=(const C2sCounters& o) {
   xml_errors += o.xml_errors;
   timeouts += o.timeouts;
   tls_injections += o.tls_injections;
+  sm_enabled += o.sm_enabled;
+  sm_resumed += o.sm_resumed;
+  sm_resend += o.sm_resend;
   return *this;
 }
 
@@ -145,6 +148,7 @@ void C2sSession::process(Instant now) {
     } else if (auto* element = std::get_if<Element>(&*event)) {
       on_element(now, std::move(*element));
     } else if (std::holds_alternative<StreamClosed>(*event)) {
+      closed_by_client_ = true;  // a clean end: nothing to resume (XEP-0198 §5)
       finish();  // §4.4: the client closed its stream; we close ours
     } else {
       fail_xml(std::get<StreamError>(*event));
@@ -213,6 +217,7 @@ void C2sSession::on_element(Instant now, Element element) {
     return fail(StreamErrorCondition::not_authorized, "authenticate first",
                 "<" + printable(element.name, 40) + "/> before authentication");
   }
+  if (element.ns == ns::sm) return on_sm(element);  // XEP-0198, before and after binding
   if (!jid_) {
     if (element.is("iq", ns::client) && element.child("bind", ns::bind) != nullptr) return on_bind(element);
     if (element.ns == ns::client && (element.name == "message" || element.name == "presence" || element.name == "iq"))

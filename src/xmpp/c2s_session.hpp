@@ -60,6 +60,9 @@ struct C2sCounters {
   std::uint64_t xml_errors = 0;      // of those, found by the XML layer (not-well-formed, limits...)
   std::uint64_t timeouts = 0;        // negotiation not done in time
   std::uint64_t tls_injections = 0;  // plaintext after <starttls/> (CVE-2011-0411)
+  std::uint64_t sm_enabled = 0;      // XEP-0198 streams with acks
+  std::uint64_t sm_resumed = 0;      // sessions resumed on a new connection
+  std::uint64_t sm_resend = 0;       // unacknowledged stanzas sent again after a resume
 
   C2sCounters& operator+=(const C2sCounters& o);
 };
@@ -79,7 +82,18 @@ struct StreamErrorSent {
   StreamErrorCondition condition;
   std::string detail;  // for the log: where an XML error was found, what was refused
 };
-using C2sEvent = std::variant<AuthSucceeded, AuthFailed, ResourceBound, StreamErrorSent>;
+// XEP-0198: the client enabled stream management with resumption; the
+// I/O layer keeps the session for `previd` when the connection drops.
+struct SmEnabled {
+  std::string id;
+};
+// XEP-0198: after authenticating, the client asks to resume session `previd`
+// having handled `h` of our stanzas. Answer with resume_from() or resume_failed().
+struct ResumeRequested {
+  std::string previd;
+  std::uint32_t h = 0;
+};
+using C2sEvent = std::variant<AuthSucceeded, AuthFailed, ResourceBound, StreamErrorSent, SmEnabled, ResumeRequested>;
 
 class C2sSession {
  public:
@@ -122,6 +136,22 @@ class C2sSession {
   void close(StreamErrorCondition condition, std::string text = {});
   // Closes with a ready-made <stream:error/> (the router's Delivery::close).
   void close_with_error(const Element& stream_error);
+
+  // --- XEP-0198 stream management ---------------------------------------
+  // The connection dropped without a clean close: keep the session (bound
+  // JID, unacknowledged stanzas) for a resume; send() keeps queueing.
+  void detach();
+  bool is_detached() const { return detached_; }
+  // Whether a dropped connection should be kept for a resume.
+  bool resumable() const { return sm_resumable_ && jid_.has_value() && !closed_by_client_; }
+  const std::string& sm_id() const { return sm_id_; }
+  // Answers a ResumeRequested: this session (new connection, authenticated
+  // as the same account) takes over `old`'s bound JID, router session id,
+  // counters and unacknowledged stanzas, and sends those the client has not
+  // seen again. `old` is spent afterwards.
+  void resume_from(C2sSession& old, std::uint32_t h);
+  void resume_failed();
+  static constexpr std::size_t max_unacked = 1000;  // beyond: the session ends (resource-constraint)
 
   bool wants_tls() const { return stage_ == Stage::tls_handshake; }
   bool wants_close() const { return stage_ == Stage::closed; }
@@ -172,6 +202,11 @@ class C2sSession {
   void on_bind(const Element& iq);
   void reply_iq_error(const Element& iq, StanzaError error);
 
+  // c2s_sm.cpp: XEP-0198.
+  void on_sm(const Element& element);
+  void count_inbound();
+  void queue_unacked(const Element& stanza);
+
   // c2s_stanza.cpp: established traffic.
   void on_stanza(Element stanza);
   bool is_session_request(const Element& iq) const;
@@ -194,10 +229,21 @@ class C2sSession {
   StreamHeader our_header_;
   Scope scope_;
   std::optional<sasl::ServerSession> sasl_;
-  std::uint32_t auth_failures_ = 0;  // on this stream (RFC 6120 §6.4.5 retries)
+  std::uint32_t auth_failures_ = 0;  // on this stream (RFC 6120 §6.4.5 retries): wrong credentials
+  std::uint32_t sasl_attempts_ = 0;  // every failed exchange, whatever the reason
   std::optional<Jid> account_;
   std::optional<Jid> jid_;
   Instant deadline_;
+
+  // XEP-0198 state: h counters are modulo 2^32 (§4).
+  bool sm_enabled_ = false;
+  bool sm_resumable_ = false;
+  bool detached_ = false;
+  bool closed_by_client_ = false;
+  std::string sm_id_;
+  std::uint32_t sm_handled_in_ = 0;  // client stanzas we handled: our h
+  std::uint32_t sm_acked_out_ = 0;   // our stanzas the client said it handled
+  std::deque<Element> sm_unacked_;   // sent (or queued while detached), not yet acknowledged
 
   std::string output_;
   std::deque<Element> inbound_;

@@ -30,6 +30,8 @@ void C2sSession::on_stanza(Element stanza) {
                 "<" + printable(stanza.name, 40) + "/> in " + printable(stanza.ns, 80));
   }
 
+  count_inbound();  // XEP-0198: handled, whatever comes of it
+
   // §4.9.3.9: a client may say who it is, but only as the bound JID or
   // its bare JID; anything else is a forged address.
   if (auto from = stanza.attribute("from")) {
@@ -76,12 +78,17 @@ void C2sSession::on_stanza(Element stanza) {
 }
 
 void C2sSession::send(const Element& stanza) {
+  if (detached_ && sm_resumable_) {
+    queue_unacked(stanza);  // for the client when it resumes
+    return;
+  }
   if (!is_established()) {
     ++counters_.dropped_out;
     return;
   }
   write(stanza);
   ++counters_.stanzas_out;
+  queue_unacked(stanza);
 }
 
 }  // namespace confab::xmpp

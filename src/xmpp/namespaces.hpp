@@ -15,6 +15,7 @@ inline constexpr std::string_view stanza_errors = "urn:ietf:params:xml:ns:xmpp-s
 inline constexpr std::string_view tls = "urn:ietf:params:xml:ns:xmpp-tls";
 inline constexpr std::string_view sasl = "urn:ietf:params:xml:ns:xmpp-sasl";
 inline constexpr std::string_view bind = "urn:ietf:params:xml:ns:xmpp-bind";
+inline constexpr std::string_view sm = "urn:xmpp:sm:3";  // XEP-0198 stream management
 // RFC 3921 §3 session establishment, kept as an optional no-op feature for
 // old clients (RFC 6121 Appendix E; draft-cridland-xmpp-session).
 inline constexpr std::string_view session = "urn:ietf:params:xml:ns:xmpp-session";

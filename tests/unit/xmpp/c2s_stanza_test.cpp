@@ -83,7 +83,7 @@ TEST(C2sStanza, TheStreamLanguageIsStampedOnStanzasWithoutOne) {
 TEST(C2sStanza, AnythingButAStanzaIsUnsupportedStanzaType) {
   Harness h;
   h.establish();
-  h.send("<enable xmlns='urn:xmpp:sm:3'/>");  // not offered (yet)
+  h.send("<nonsense xmlns='urn:example:unknown'/>");
   EXPECT_EQ(h.next_stream_error(), "unsupported-stanza-type");
 }
 
@@ -101,7 +101,7 @@ TEST(C2sStanza, ConfiguredNonzasReachTheRouterWithTheirFeature) {
   h.start({.id = 1, .source = {}, .tls = true, .bindings = {}});
   h.open();
   ASSERT_TRUE(h.scram(sasl::Mechanism::scram_sha256, "juliet", "r0m30myr0m30").is("success", ns::sasl));
-  EXPECT_EQ(child_names(h.open()), "bind session csi");
+  EXPECT_EQ(child_names(h.open()), "bind session sm csi");
   h.bind();
   h.send("<inactive xmlns='urn:xmpp:csi:0'/>");
   auto in = h.inbound();
