@@ -307,6 +307,9 @@ Result<Config, ConfigError> load_config(const std::optional<std::filesystem::pat
   }
   if (x.enabled && x.domains.empty()) r.fail("xmpp.domains", "at least one domain is needed when xmpp is enabled");
   x.require_tls = r.boolean("xmpp.require_tls");
+  x.external_services_host = r.str("xmpp.external_services_host");
+  if (x.external_services_host.find_first_of(" \t/@<>\"'") != std::string::npos)
+    r.fail("xmpp.external_services_host", "expected a host name or address");
   x.tls_certificate = r.str("xmpp.tls_certificate");
   x.tls_private_key = r.str("xmpp.tls_private_key");
   if (x.tls_certificate.empty() != x.tls_private_key.empty())

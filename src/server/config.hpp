@@ -100,6 +100,7 @@ struct XmppConfig {
   std::uint16_t tls_port = 5223;  // direct TLS; 0 = off
   std::vector<std::string> domains{"example.org"};
   bool require_tls = true;
+  std::string external_services_host;  // XEP-0215: how clients reach our reflector; "" = snatmap.address or the domain
   std::filesystem::path tls_certificate;  // empty = self-signed in <data_dir>/tls
   std::filesystem::path tls_private_key;
   XmppLimits limits;

@@ -13,6 +13,7 @@
 #include "server/secret_file.hpp"
 #include "store/sqlite_xmpp_store.hpp"
 #include "xmpp/c2s_session.hpp"
+#include "xmpp/external_services.hpp"
 #include "xmpp/router.hpp"
 
 namespace confab::server {
@@ -33,12 +34,14 @@ const char* condition_name(const xmpp::C2sEvent& e) {
 class XmppFlowCore final : public net::FlowCore {
  public:
   XmppFlowCore(xmpp::C2sConfig c2s, xmpp::RouterConfig router_config, std::unique_ptr<store::SqliteXmppStore> xmpp_store,
-               store::AccountStore& accounts, std::shared_ptr<spdlog::logger> log)
+               store::AccountStore& accounts, std::vector<xmpp::ExternalService> external,
+               std::shared_ptr<spdlog::logger> log)
       : c2s_(std::move(c2s)),
         xmpp_store_(std::move(xmpp_store)),
         router_(std::move(router_config), *xmpp_store_, rng_),
         limiter_(sasl::AuthLimiterConfig{}),
         log_(std::move(log)) {
+    if (!external.empty()) xmpp::register_external_services(router_, std::move(external));
     lookup_ = [&accounts](std::string_view domain, std::string_view user,
                           sasl::ScramMechanism mech) -> Result<std::optional<sasl::ScramCredentials>, std::string> {
       auto r = accounts.scram(store::AccountName{std::string(user), std::string(domain)}, mech);
@@ -359,7 +362,19 @@ Result<std::unique_ptr<XmppService>, std::string> XmppService::start(const Confi
   fc.idle_timeout = x.limits.idle_timeout;
   // No framer: the XML stream parser takes the bytes as they come.
 
-  auto core = std::make_unique<XmppFlowCore>(std::move(c2s), std::move(rc), std::move(*xmpp_store), accounts, log);
+  // XEP-0215: our own reflector, for clients' calls (TURN joins it later).
+  std::vector<xmpp::ExternalService> external;
+  if (config.snatmap.enabled) {
+    std::string host = !x.external_services_host.empty() ? x.external_services_host
+                       : !config.snatmap.address.is_unspecified() ? config.snatmap.address.to_string()
+                                                                  : x.domains.front();
+    for (std::uint16_t port : config.snatmap.ports) {
+      if (config.snatmap.udp) external.push_back({"stun", host, port, "udp", false});
+      if (config.snatmap.tcp) external.push_back({"stun", host, port, "tcp", false});
+    }
+  }
+  auto core = std::make_unique<XmppFlowCore>(std::move(c2s), std::move(rc), std::move(*xmpp_store), accounts,
+                                             std::move(external), log);
   s->state_->core = core.get();
   net::BindError bind_error;
   std::string tls_error;
