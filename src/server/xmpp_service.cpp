@@ -15,6 +15,7 @@
 #include "xmpp/c2s_session.hpp"
 #include "xmpp/external_services.hpp"
 #include "xmpp/router.hpp"
+#include "xmpp/vcard.hpp"
 
 namespace confab::server {
 
@@ -42,6 +43,7 @@ class XmppFlowCore final : public net::FlowCore {
         limiter_(sasl::AuthLimiterConfig{}),
         log_(std::move(log)) {
     if (!external.empty()) xmpp::register_external_services(router_, std::move(external));
+    xmpp::register_vcards(router_, *xmpp_store_);
     lookup_ = [&accounts](std::string_view domain, std::string_view user,
                           sasl::ScramMechanism mech) -> Result<std::optional<sasl::ScramCredentials>, std::string> {
       auto r = accounts.scram(store::AccountName{std::string(user), std::string(domain)}, mech);

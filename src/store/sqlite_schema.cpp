@@ -83,6 +83,13 @@ CREATE TABLE blocked_jids (
   PRIMARY KEY (account_id, jid)
 );
 )sql",
+    // 2 -> 3: vCards (XEP-0054), one per account, as the client sent it.
+    R"sql(
+CREATE TABLE vcards (
+  account_id INTEGER PRIMARY KEY REFERENCES accounts (id) ON DELETE CASCADE,
+  xml TEXT NOT NULL
+);
+)sql",
 };
 
 StoreResult<int> user_version(Database& db) {

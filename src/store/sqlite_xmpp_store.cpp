@@ -339,4 +339,31 @@ StorageResult<Stored> SqliteXmppStore::unblock(const Jid& account, const std::ve
   return Stored{};
 }
 
+StorageResult<std::optional<std::string>> SqliteXmppStore::vcard(const Jid& account) {
+  std::lock_guard lock(mutex_);
+  Statement s(db_,
+              "SELECT v.xml FROM vcards v JOIN accounts a ON a.id = v.account_id "
+              "WHERE a.domain = ? AND a.localpart = ?");
+  s.bind(1, account.domain()).bind(2, account.local());
+  const int rc = s.step();
+  if (rc == SQLITE_ROW) return std::optional<std::string>(s.text(0));
+  if (rc != SQLITE_DONE) return unexpected(failure("cannot read the vCard of " + account.bare_str()));
+  return std::optional<std::string>();
+}
+
+StorageResult<Stored> SqliteXmppStore::set_vcard(const Jid& account, const std::string& xml) {
+  std::lock_guard lock(mutex_);
+  const std::string doing = "cannot store the vCard of " + account.bare_str();
+  Transaction t(db_);
+  if (!t.begin(doing)) return unexpected(failure(doing));
+  auto id = account_id(account);
+  if (!id) return unexpected(id.error());
+  if (!*id) return unexpected(no_account(account));
+  Statement s(db_, "INSERT INTO vcards (account_id, xml) VALUES (?, ?) ON CONFLICT (account_id) DO UPDATE SET xml = excluded.xml");
+  s.bind(1, **id).bind(2, xml);
+  if (s.step() != SQLITE_DONE) return unexpected(failure(doing));
+  if (!t.commit(doing)) return unexpected(failure(doing));
+  return Stored{};
+}
+
 }  // namespace confab::store

@@ -46,6 +46,8 @@ class SqliteXmppStore final : public XmppStore {
   xmpp::StorageResult<std::vector<xmpp::Jid>> blocklist(const xmpp::Jid& account) override;
   xmpp::StorageResult<xmpp::Stored> block(const xmpp::Jid& account, const std::vector<xmpp::Jid>& jids) override;
   xmpp::StorageResult<xmpp::Stored> unblock(const xmpp::Jid& account, const std::vector<xmpp::Jid>& jids) override;
+  xmpp::StorageResult<std::optional<std::string>> vcard(const xmpp::Jid& account) override;
+  xmpp::StorageResult<xmpp::Stored> set_vcard(const xmpp::Jid& account, const std::string& xml) override;
 
  private:
   SqliteXmppStore(sqlite::Database db, SqliteXmppOptions options) : db_(std::move(db)), options_(std::move(options)) {}

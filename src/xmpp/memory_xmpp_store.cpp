@@ -107,4 +107,17 @@ StorageResult<Stored> MemoryXmppStore::unblock(const Jid& account, const std::ve
   return Stored{};
 }
 
+StorageResult<std::optional<std::string>> MemoryXmppStore::vcard(const Jid& account) {
+  if (failing_) return unexpected(failed());
+  if (auto it = data_.find(account); it != data_.end()) return it->second.vcard;
+  return std::optional<std::string>();
+}
+
+StorageResult<Stored> MemoryXmppStore::set_vcard(const Jid& account, const std::string& xml) {
+  if (failing_) return unexpected(failed());
+  if (!accounts_.count(account.bare())) return unexpected(StorageError{StorageError::Kind::unavailable, "no such account"});
+  data_[account].vcard = xml;
+  return Stored{};
+}
+
 }  // namespace confab::xmpp

@@ -5,6 +5,7 @@
 #include <chrono>
 #include <deque>
 #include <map>
+#include <optional>
 #include <set>
 
 #include "xmpp/xmpp_storage.hpp"
@@ -33,6 +34,8 @@ class MemoryXmppStore final : public XmppStore {
   StorageResult<std::vector<Jid>> blocklist(const Jid& account) override;
   StorageResult<Stored> block(const Jid& account, const std::vector<Jid>& jids) override;
   StorageResult<Stored> unblock(const Jid& account, const std::vector<Jid>& jids) override;
+  StorageResult<std::optional<std::string>> vcard(const Jid& account) override;
+  StorageResult<Stored> set_vcard(const Jid& account, const std::string& xml) override;
 
  private:
   struct Data {
@@ -40,6 +43,7 @@ class MemoryXmppStore final : public XmppStore {
     std::map<Jid, RosterItem> roster;
     std::set<Jid> blocked;
     std::deque<OfflineMessage> offline;
+    std::optional<std::string> vcard;
   };
 
   OfflineLimits limits_;

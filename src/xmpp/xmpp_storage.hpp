@@ -125,6 +125,11 @@ class XmppStore {
   virtual StorageResult<Stored> block(const Jid& account, const std::vector<Jid>& jids) = 0;
   // An empty list unblocks everyone.
   virtual StorageResult<Stored> unblock(const Jid& account, const std::vector<Jid>& jids) = 0;
+
+  // vCards (XEP-0054), as the serialized <vCard xmlns='vcard-temp'/>;
+  // nullopt when the account has none.
+  virtual StorageResult<std::optional<std::string>> vcard(const Jid& account) = 0;
+  virtual StorageResult<Stored> set_vcard(const Jid& account, const std::string& xml) = 0;
 };
 
 }  // namespace confab::xmpp

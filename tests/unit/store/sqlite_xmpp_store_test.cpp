@@ -239,3 +239,13 @@ TEST_F(SqliteXmpp, TheRouterDeliversWhatAnEarlierRouterStored) {
             "<message from='bob@example.com/phone' to='alice@example.com' type='chat'><body>while you were out</body>"
             "<delay xmlns='urn:xmpp:delay' from='example.com' stamp='2002-09-10T23:08:25Z'/></message>");
 }
+
+TEST_F(SqliteXmpp, AVCardIsStoredReplacedAndAbsentUntilSet) {
+  auto s = open();
+  EXPECT_FALSE(s->vcard(alice).value());
+  ASSERT_TRUE(s->set_vcard(alice, "<vCard xmlns='vcard-temp'><FN>A</FN></vCard>"));
+  ASSERT_TRUE(s->set_vcard(alice, "<vCard xmlns='vcard-temp'><FN>Alice</FN></vCard>"));
+  EXPECT_EQ(s->vcard(alice).value(), "<vCard xmlns='vcard-temp'><FN>Alice</FN></vCard>");
+  EXPECT_FALSE(s->vcard(bob).value());
+  EXPECT_FALSE(s->set_vcard(Jid::parse("nobody@example.com").value(), "<vCard xmlns='vcard-temp'/>"));
+}
