@@ -314,6 +314,15 @@ Result<Config, ConfigError> load_config(const std::optional<std::filesystem::pat
   x.tls_private_key = r.str("xmpp.tls_private_key");
   if (x.tls_certificate.empty() != x.tls_private_key.empty())
     r.fail("xmpp.tls_private_key", "give both xmpp.tls_certificate and xmpp.tls_private_key, or neither");
+  x.muc.enabled = r.boolean("xmpp.muc.enabled");
+  x.muc.domain = ascii_lower(r.str("xmpp.muc.domain"));
+  if (x.muc.domain.find_first_of(" \t@/:;,<>\"'") != std::string::npos)
+    r.fail("xmpp.muc.domain", "expected a domain like \"conference.example.org\"");
+  if (x.muc.enabled && x.muc.domain.empty() && !x.domains.empty()) x.muc.domain = "conference." + x.domains.front();
+  for (const auto& d : x.domains)
+    if (x.muc.enabled && d == x.muc.domain) r.fail("xmpp.muc.domain", "must differ from the user domains");
+  x.muc.max_rooms = static_cast<std::size_t>(r.integer("xmpp.muc.max_rooms", 1, 10'000'000));
+  x.muc.max_users = static_cast<std::size_t>(r.integer("xmpp.muc.max_users", 2, 1'000'000));
   auto& xl = x.limits;
   xl.max_stanza_size = static_cast<std::size_t>(r.integer("xmpp.limits.max_stanza_size", 10000, 16 << 20));
   xl.connections = static_cast<std::size_t>(r.integer("xmpp.limits.connections", 1, 10'000'000));

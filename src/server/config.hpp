@@ -93,6 +93,13 @@ struct XmppLimits {
   std::size_t offline_messages = 1000;
 };
 
+struct MucSettings {
+  bool enabled = true;
+  std::string domain;  // "" = conference.<first xmpp domain>
+  std::size_t max_rooms = 10000;
+  std::size_t max_users = 1000;
+};
+
 struct XmppConfig {
   bool enabled = true;
   IpAddress address;
@@ -104,6 +111,7 @@ struct XmppConfig {
   std::filesystem::path tls_certificate;  // empty = self-signed in <data_dir>/tls
   std::filesystem::path tls_private_key;
   XmppLimits limits;
+  MucSettings muc;
 };
 
 struct Config {

@@ -14,6 +14,7 @@
 #include "store/sqlite_xmpp_store.hpp"
 #include "xmpp/c2s_session.hpp"
 #include "xmpp/external_services.hpp"
+#include "xmpp/muc_service.hpp"
 #include "xmpp/router.hpp"
 #include "xmpp/vcard.hpp"
 
@@ -36,7 +37,7 @@ class XmppFlowCore final : public net::FlowCore {
  public:
   XmppFlowCore(xmpp::C2sConfig c2s, xmpp::RouterConfig router_config, std::unique_ptr<store::SqliteXmppStore> xmpp_store,
                store::AccountStore& accounts, std::vector<xmpp::ExternalService> external,
-               std::shared_ptr<spdlog::logger> log)
+               std::optional<xmpp::MucConfig> muc, std::shared_ptr<spdlog::logger> log)
       : c2s_(std::move(c2s)),
         xmpp_store_(std::move(xmpp_store)),
         router_(std::move(router_config), *xmpp_store_, rng_),
@@ -44,6 +45,11 @@ class XmppFlowCore final : public net::FlowCore {
         log_(std::move(log)) {
     if (!external.empty()) xmpp::register_external_services(router_, std::move(external));
     xmpp::register_vcards(router_, *xmpp_store_);
+    if (muc) {
+      muc_ = std::make_unique<xmpp::MucService>(std::move(*muc),
+                                                [](Instant) { return std::chrono::system_clock::now(); });
+      if (!router_.add_component(*muc_)) log_->error("xmpp: the group chat domain {} was refused", muc_->domain());
+    }
     lookup_ = [&accounts](std::string_view domain, std::string_view user,
                           sasl::ScramMechanism mech) -> Result<std::optional<sasl::ScramCredentials>, std::string> {
       auto r = accounts.scram(store::AccountName{std::string(user), std::string(domain)}, mech);
@@ -280,6 +286,7 @@ class XmppFlowCore final : public net::FlowCore {
   SystemRng rng_;
   xmpp::C2sConfig c2s_;
   std::unique_ptr<store::SqliteXmppStore> xmpp_store_;
+  std::unique_ptr<xmpp::MucService> muc_;  // before the router, which refers to it: destroyed after it
   xmpp::Router router_;
   sasl::AuthLimiter limiter_;
   xmpp::AccountLookup lookup_;
@@ -375,8 +382,17 @@ Result<std::unique_ptr<XmppService>, std::string> XmppService::start(const Confi
       if (config.snatmap.tcp) external.push_back({"stun", host, port, "tcp", false});
     }
   }
+  std::optional<xmpp::MucConfig> muc;
+  if (x.muc.enabled) {
+    xmpp::MucConfig mc;
+    mc.domain = x.muc.domain;
+    mc.max_rooms = x.muc.max_rooms;
+    mc.max_users = x.muc.max_users;
+    if (auto bad = xmpp::validate(mc)) return unexpected("xmpp: xmpp.muc: " + *bad);
+    muc = std::move(mc);
+  }
   auto core = std::make_unique<XmppFlowCore>(std::move(c2s), std::move(rc), std::move(*xmpp_store), accounts,
-                                             std::move(external), log);
+                                             std::move(external), std::move(muc), log);
   s->state_->core = core.get();
   net::BindError bind_error;
   std::string tls_error;
@@ -387,7 +403,8 @@ Result<std::unique_ptr<XmppService>, std::string> XmppService::start(const Confi
     if (bind_error.error == std::errc::address_in_use) why += " (another program has this port; change xmpp.port or stop it)";
     return unexpected("xmpp: cannot listen on " + bind_error.address.to_string() + ": " + why);
   }
-  log->info("xmpp: listening on {} for {}", fmt::join(s->flows_->listening(), ", "), fmt::join(x.domains, ", "));
+  log->info("xmpp: listening on {} for {}{}", fmt::join(s->flows_->listening(), ", "), fmt::join(x.domains, ", "),
+            x.muc.enabled ? "; group chat on " + x.muc.domain : std::string());
   return s;
 }
 

@@ -3,6 +3,7 @@
 // adds to a stanza it stored (offline messages), with the UTC time it was
 // stored as an XEP-0082 DateTime.
 #include <chrono>
+#include <optional>
 #include <string>
 #include <string_view>
 
@@ -12,6 +13,11 @@ namespace confab::xmpp {
 
 // XEP-0082 DateTime in UTC, to the second: "2002-09-10T23:08:25Z".
 std::string datetime_stamp(std::chrono::system_clock::time_point t);
+
+// Reads an XEP-0082 DateTime ("CCYY-MM-DDThh:mm:ss[.sss]TZD", TZD "Z" or
+// "+hh:mm"/"-hh:mm"), fractions dropped; nullopt for anything else (a
+// field out of range included).
+std::optional<std::chrono::system_clock::time_point> parse_datetime(std::string_view text);
 
 // <delay xmlns='urn:xmpp:delay' from='{from}' stamp='{t}'/>
 Element delay_element(std::string_view from, std::chrono::system_clock::time_point t);

@@ -54,8 +54,17 @@ IqOutcome Router::disco_items(const IqRequest& r, IqTarget target) {
   if (r.payload.attribute("node")) return StanzaError(Condition::item_not_found);
   if (target == IqTarget::other_account && !receives_presence_of(r.from.bare(), r.to))
     return StanzaError(Condition::service_unavailable);
-  // No components (MUC, upload) or PEP nodes yet: an empty list.
-  return std::optional<Element>(Element("query", std::string(ns::disco_items)));
+  // XEP-0030 §4 / XEP-0045 §6.1: the server lists the services on their own
+  // domains (a MUC service is found this way); accounts have no items yet.
+  Element query("query", std::string(ns::disco_items));
+  if (target == IqTarget::server)
+    for (const Component* c : components_) {
+      Element item("item", std::string(ns::disco_items));
+      item.set_attribute("jid", c->domain());
+      if (!c->name().empty()) item.set_attribute("name", std::string(c->name()));
+      query.add_child(std::move(item));
+    }
+  return std::optional<Element>(std::move(query));
 }
 
 IqOutcome Router::version(const IqRequest&) {

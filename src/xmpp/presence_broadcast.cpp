@@ -201,7 +201,10 @@ void Router::broadcast_unavailable(std::uint64_t id, Element presence, bool incl
   for (const Jid& target : directed) {
     if (told.count(target.bare()) || blocks(user, target)) continue;
     Element p = with_to(presence, target);
-    if (target.is_full()) {
+    if (Component* c = component_for(target.domain())) {
+      ++counters_.to_components;  // e.g. a MUC room: the occupant leaves
+      c->handle_stanza(now_, p);
+    } else if (target.is_full()) {
       if (auto t = session_by_full_jid(target); t && !blocks(target.bare(), s->jid)) deliver(*t, std::move(p));
     } else {
       deliver_presence_to_account(target, p);

@@ -63,6 +63,7 @@ Result<Jid, BindError> Router::bind(std::uint64_t id, const Jid& account, std::s
     ++counters_.conflicts;
     deliveries_.push_back({old, conflict_error(), true});
     forget_session(old);
+    pump_components();
   }
   sessions_[id].jid = full;
   by_full_jid_[full] = id;
@@ -71,8 +72,10 @@ Result<Jid, BindError> Router::bind(std::uint64_t id, const Jid& account, std::s
   return full;
 }
 
-void Router::session_closed(Instant, std::uint64_t id) {
+void Router::session_closed(Instant now, std::uint64_t id) {
+  now_ = std::max(now_, now);
   forget_session(id);
+  pump_components();
   evict_idle_accounts();
 }
 
@@ -88,12 +91,15 @@ void Router::forget_session(std::uint64_t id) {
   broadcast_unavailable(id, std::move(unavailable), false);
   by_full_jid_.erase(full);
   if (auto a = accounts_.find(full.bare()); a != accounts_.end()) std::erase(a->second.sessions, id);
+  maybe_idle_.push_back(full.bare());
   sessions_.erase(id);
   --counters_.sessions;
+  for (Component* c : components_) c->session_ended(now_, full);
 }
 
 void Router::handle_stanza(Instant now, std::uint64_t id, const Element& stanza) {
   ++counters_.stanzas_in;
+  now_ = std::max(now_, now);
   Session* s = session(id);
   if (!s) {
     ++counters_.unknown_session;
@@ -108,11 +114,15 @@ void Router::handle_stanza(Instant now, std::uint64_t id, const Element& stanza)
     // stream is bound to, whatever the client wrote.
     Element st = stanza;
     st.set_attribute("from", s->jid.str());
-    if (st.name == "message") handle_message(id, std::move(st));
-    else if (st.name == "presence") handle_presence(now, id, std::move(st));
-    else if (st.name == "iq") handle_iq(now, id, std::move(st));
-    else ++counters_.ignored;
+    // A stanza for a component's domain is the component's business.
+    if (!route_to_component(id, st)) {
+      if (st.name == "message") handle_message(id, std::move(st));
+      else if (st.name == "presence") handle_presence(now, id, std::move(st));
+      else if (st.name == "iq") handle_iq(now, id, std::move(st));
+      else ++counters_.ignored;
+    }
   }
+  pump_components();
   evict_idle_accounts();
 }
 

@@ -10,7 +10,8 @@
 // storage with XEP-0160 / XEP-0203, stanza errors of RFC 6120 §8.3), and
 // serves disco (XEP-0030), ping (XEP-0199), version (XEP-0092), blocking
 // (XEP-0191), client state indication (XEP-0352) and carbons (XEP-0280).
-// Everything that must outlive the process is in an XmppStore.
+// Everything that must outlive the process is in an XmppStore. Services on
+// their own domains (MUC) plug in as Components.
 //
 //   Router router(config, store, rng);
 //   auto jid = router.bind(session, account, requested_resource);  // from the c2s session
@@ -28,6 +29,7 @@
 
 #include "core/rng.hpp"
 #include "core/time.hpp"
+#include "xmpp/component.hpp"
 #include "xmpp/jid.hpp"
 #include "xmpp/resource_binder.hpp"
 #include "xmpp/router_types.hpp"
@@ -69,6 +71,11 @@ class Router : public ResourceBinder {
   void add_iq_handler(IqRoute route, IqHandler handler);
   // Extra disco#info features of the server (e.g. "msgoffline").
   void add_server_feature(std::string feature);
+  // Hands `component` every stanza addressed to its domain, and routes what
+  // it sends to local users; it is listed in the server's disco#items. Not
+  // owned: it must outlive the router. False (and nothing added) if its
+  // domain is one of ours or another component's.
+  [[nodiscard]] bool add_component(Component& component);
 
   RouterCounters counters() const;
   // The last store failure, for the log (counters().store_errors counts them).
@@ -135,6 +142,7 @@ class Router : public ResourceBinder {
   bool drop_contact(const Jid& account_bare, const Jid& contact_bare, Push push);
   void flush_push();
   void evict_idle_accounts();
+  std::vector<Jid> maybe_idle_;  // accounts to forget after this call if no session holds them
   void store_failed(const StorageError& e);
 
   // roster_iq.cpp: RFC 6121 §2.
@@ -191,6 +199,12 @@ class Router : public ResourceBinder {
   void carbons_sent(std::uint64_t from_session, const Element& message);
   void carbons_received(const Jid& to_bare, const Element& message, const std::vector<std::uint64_t>& delivered_to);
 
+  // component_routing.cpp: stanzas to and from Components.
+  Component* component_for(std::string_view domain) const;
+  bool route_to_component(std::uint64_t session, const Element& stanza);
+  void pump_components();
+  void from_component(Element stanza);
+
   // csi.cpp: XEP-0352.
   void handle_csi(std::uint64_t session, const Element& nonza);
   bool hold_presence(Session& s, Element& stanza);
@@ -205,6 +219,10 @@ class Router : public ResourceBinder {
   std::unordered_map<Jid, Account> accounts_;
   std::vector<IqEntry> iq_handlers_;
   std::vector<std::string> server_features_;
+  std::vector<Component*> components_;
+  // The latest `now` the I/O layer gave: what components are told on paths
+  // that have no time of their own (a bind replacing a session).
+  Instant now_{};
   struct HeldPush {
     Jid account;
     RosterItem item;

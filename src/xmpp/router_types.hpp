@@ -1,7 +1,8 @@
 #pragma once
 // The router's vocabulary: its configuration, what it hands the I/O layer
 // (Delivery), its counters, and the IQ handler table's types — the seam
-// later features (vCard, MAM, PEP, MUC, HTTP upload) plug into.
+// later features (vCard, MAM, PEP, HTTP upload) plug into; services on their
+// own domains (MUC) are Components (component.hpp).
 #include <cstdint>
 #include <functional>
 #include <optional>
@@ -59,6 +60,8 @@ struct RouterCounters {
   std::uint64_t ignored = 0;            // nonsense the RFCs say to ignore (probes from clients, stray results)
   std::uint64_t conflicts = 0;          // sessions replaced by a bind of the same full JID
   std::uint64_t sessions = 0;           // bound now
+  std::uint64_t to_components = 0;      // stanzas handed to components (MUC)
+  std::uint64_t from_components = 0;    // stanzas components sent to local users
 };
 
 // Where an IQ request is addressed, from the requester's point of view.

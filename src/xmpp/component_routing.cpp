@@ -1,0 +1,78 @@
+// Components (component.hpp): the services on their own domains — a stanza
+// a user addresses to one is handed over as it is; what the component sends
+// back is routed to local users like any inbound stanza from elsewhere.
+#include <algorithm>
+
+#include "xmpp/namespaces.hpp"
+#include "xmpp/router.hpp"
+
+namespace confab::xmpp {
+
+bool Router::add_component(Component& component) {
+  const std::string& domain = component.domain();
+  if (domain.empty() || is_local_domain(domain) || component_for(domain)) return false;
+  components_.push_back(&component);
+  return true;
+}
+
+Component* Router::component_for(std::string_view domain) const {
+  auto it = std::find_if(components_.begin(), components_.end(),
+                         [&](const Component* c) { return c->domain() == domain; });
+  return it == components_.end() ? nullptr : *it;
+}
+
+bool Router::route_to_component(std::uint64_t id, const Element& st) {
+  if (components_.empty()) return false;
+  if (st.name != "message" && st.name != "presence" && st.name != "iq") return false;
+  auto to_text = st.attribute("to");
+  if (!to_text) return false;
+  auto to = Jid::parse(*to_text);
+  if (!to) return false;  // the stanza's own handler answers jid-malformed
+  Component* c = component_for(to->domain());
+  if (!c) return false;
+  Session* s = session(id);
+  if (!s || outbound_blocked(id, st, *to)) return true;
+  if (st.name == "presence") {
+    // RFC 6121 §4.6: presence to a room is directed presence; remembering it
+    // means the user's unavailable presence (explicit or on close) reaches
+    // the room too, which is how XEP-0045 §7.14 expects occupants to leave.
+    const auto type = st.attribute("type").value_or("");
+    if (type.empty()) s->directed.insert(*to);
+    else if (type == "unavailable") s->directed.erase(*to);
+  }
+  ++counters_.to_components;
+  c->handle_stanza(now_, st);
+  return true;
+}
+
+void Router::pump_components() {
+  for (Component* c : components_)
+    while (auto st = c->poll_stanza()) from_component(std::move(*st));
+}
+
+void Router::from_component(Element st) {
+  ++counters_.from_components;
+  auto to = Jid::parse(st.attribute("to").value_or(""));
+  // Only local users: no federation yet, and nothing here answers a
+  // component's stanzas to the server or to another component.
+  if (!to || to->local().empty() || !is_local_domain(to->domain())) {
+    ++counters_.ignored;
+    return;
+  }
+  // Messages follow RFC 6121 §8.5 like any other (blocking, a resource that
+  // has gone, offline storage of an invitation to a bare JID).
+  if (st.name == "message") return message_to_account(st, *to, false);
+  auto from = Jid::parse(st.attribute("from").value_or(""));
+  if (from && blocks(to->bare(), *from)) {
+    ++counters_.blocked;  // XEP-0191 §3.2: presence and IQs from a blocked JID are dropped
+    return;
+  }
+  if (to->is_full()) {
+    if (auto t = session_by_full_jid(*to)) deliver(*t, std::move(st));
+    return;  // §8.5.3.2.1: presence or an IQ for a resource that is not there
+  }
+  if (st.name == "presence") deliver_presence_to_account(*to, st);
+  else ++counters_.ignored;  // an IQ to a bare JID: no component asks users anything yet
+}
+
+}  // namespace confab::xmpp

@@ -1,0 +1,210 @@
+// The MUC service: dispatch by address (the service, a room, an occupant),
+// room creation (§10.1) and removal, and the service's own disco (§6.1-§6.3).
+#include "xmpp/muc_service.hpp"
+
+#include <algorithm>
+
+#include "xmpp/im_namespaces.hpp"
+#include "xmpp/muc_stanzas.hpp"
+
+namespace confab::xmpp {
+
+namespace {
+
+bool visible(const std::string& nick) {
+  return std::any_of(nick.begin(), nick.end(), [](char c) { return c != ' '; });
+}
+
+}  // namespace
+
+MucService::MucService(MucConfig config, WallClock wall_clock)
+    : config_(std::move(config)), wall_clock_(std::move(wall_clock)) {}
+
+MucContext MucService::context(Instant now) {
+  return MucContext{now, wall_clock_ ? wall_clock_(now) : WallTime{}, config_, out_};
+}
+
+void MucService::handle_stanza(Instant now, const Element& stanza) {
+  ++counters_.stanzas_in;
+  auto from = Jid::parse(stanza.attribute("from").value_or(""));
+  auto to = Jid::parse(stanza.attribute("to").value_or(""));
+  // The router stamps a user's full JID and sends only what is addressed here.
+  if (!from || !from->is_full() || !to || to->domain() != config_.domain) {
+    ++counters_.ignored;
+    return;
+  }
+  if (stanza.name == "iq") {
+    const auto type = stanza.attribute("type").value_or("");
+    if (type != "get" && type != "set") {
+      ++counters_.ignored;  // a result or an error: nothing here asks users anything
+      return;
+    }
+    // RFC 6120 §8.2.3, which the router applies to what it serves itself.
+    if (!stanza.attribute("id") || stanza.elements().size() != 1)
+      return error(stanza, StanzaError(Condition::bad_request, "an IQ request has an id and one child"));
+  } else if (stanza.name != "message" && stanza.name != "presence") {
+    ++counters_.ignored;
+    return;
+  }
+  MucContext ctx = context(now);
+  if (to->local().empty()) service_stanza(ctx, stanza, *to);
+  else room_stanza(ctx, stanza, *from, *to);
+}
+
+void MucService::session_ended(Instant now, const Jid& full) {
+  auto it = joined_.find(full);
+  if (it == joined_.end()) return;
+  const std::set<std::string> rooms = std::move(it->second);
+  joined_.erase(it);
+  MucContext ctx = context(now);
+  for (const std::string& id : rooms) {
+    auto room = rooms_.find(id);
+    if (room == rooms_.end()) continue;
+    room->second->session_ended(ctx, full);
+    reap(id);
+  }
+}
+
+std::optional<Element> MucService::poll_stanza() {
+  if (out_.empty()) return std::nullopt;
+  Element e = std::move(out_.front());
+  out_.pop_front();
+  ++counters_.stanzas_out;
+  return e;
+}
+
+MucCounters MucService::counters() const {
+  MucCounters c = counters_;
+  c.rooms = rooms_.size();
+  c.occupants = 0;
+  for (const auto& [id, room] : rooms_) c.occupants += room->occupant_count();
+  return c;
+}
+
+const MucRoom* MucService::room(const std::string& id) const {
+  auto it = rooms_.find(id);
+  return it == rooms_.end() ? nullptr : it->second.get();
+}
+
+void MucService::error(const Element& stanza, const StanzaError& e, std::string_view by) {
+  if (auto reply = muc::error(stanza, e, by)) out_.push_back(std::move(*reply));
+}
+
+void MucService::service_stanza(MucContext& ctx, const Element& stanza, const Jid& to) {
+  if (stanza.name == "presence") {
+    ++counters_.ignored;  // nothing to join at the service itself
+    return;
+  }
+  if (stanza.name == "message") {
+    if (stanza.attribute("type") == "error") ++counters_.ignored;
+    else error(stanza, StanzaError(Condition::service_unavailable));
+    return;
+  }
+  const Element& payload = *stanza.elements().front();
+  const bool get = stanza.attribute("type") == "get";
+  if (to.is_full()) return error(stanza, StanzaError(Condition::service_unavailable));
+  if (get && payload.is("query", ns::disco_info)) {
+    if (payload.attribute("node")) return error(stanza, StanzaError(Condition::item_not_found));
+    return ctx.out.push_back(muc::iq_result(stanza, service_disco_info()));
+  }
+  if (get && payload.is("query", ns::disco_items)) {
+    if (payload.attribute("node")) return error(stanza, StanzaError(Condition::item_not_found));
+    return ctx.out.push_back(muc::iq_result(stanza, service_disco_items()));
+  }
+  if (get && payload.is("ping", ns::ping)) return ctx.out.push_back(muc::iq_result(stanza));
+  const bool known = payload.ns == ns::disco_info || payload.ns == ns::disco_items || payload.ns == ns::ping;
+  error(stanza, StanzaError(known ? Condition::feature_not_implemented : Condition::service_unavailable));
+}
+
+void MucService::room_stanza(MucContext& ctx, const Element& stanza, const Jid& from, const Jid& to) {
+  const std::string& id = to.local();
+  auto it = rooms_.find(id);
+  if (it == rooms_.end()) {
+    if (stanza.name == "presence" && to.is_full()) return create_room(ctx, stanza, from, to);
+    const auto type = stanza.attribute("type").value_or("");
+    if (stanza.name == "presence") {
+      // §7.2.1: a join without a nick; anything else to nothing is dropped.
+      if (type.empty()) error(stanza, StanzaError(Condition::jid_malformed, "no roomnick"), to.bare_str());
+      return;
+    }
+    // §17.1.3 (and §7.10 for IQs): no such room.
+    return error(stanza, StanzaError(Condition::item_not_found, "no such room"));
+  }
+  MucRoom& room = *it->second;
+  if (stanza.name == "presence") {
+    if (to.is_full()) room.handle_presence(ctx, stanza, from, to.resource());
+    else room.handle_bare_presence(ctx, stanza, from);
+  } else if (stanza.name == "message") {
+    if (to.is_full()) room.handle_private_message(ctx, stanza, from, to.resource());
+    else room.handle_message(ctx, stanza, from);
+  } else {
+    if (to.is_full()) room.handle_occupant_iq(ctx, stanza, from, to.resource());
+    else room.handle_iq(ctx, stanza, from);
+  }
+  if (room.is_occupant(from)) {
+    joined_[from].insert(id);
+  } else if (auto j = joined_.find(from); j != joined_.end()) {
+    j->second.erase(id);
+    if (j->second.empty()) joined_.erase(j);
+  }
+  reap(id);
+}
+
+void MucService::create_room(MucContext& ctx, const Element& presence, const Jid& from, const Jid& to) {
+  if (!presence.attribute("type").value_or("").empty()) {
+    ++counters_.ignored;  // §17.2.1-2: leaving or probing a room that is not there
+    return;
+  }
+  const std::string& nick = to.resource();
+  if (!visible(nick)) return error(presence, StanzaError(Condition::jid_malformed, "an empty roomnick"), to.bare_str());
+  // §7.2.1 (1.32): no MUC <x/>, no join — and no room.
+  if (!presence.child("x", ns::muc)) return ctx.out.push_back(muc::not_in_room(to.str(), from.str(), "none"));
+  // §10.1.1: creation may be restricted; here only by numbers.
+  if (rooms_.size() >= config_.max_rooms)
+    return error(presence, StanzaError(Condition::not_allowed, "no more rooms can be created"), to.bare_str());
+  auto room = std::make_unique<MucRoom>(to.bare(), from, config_);
+  room->enter_created(ctx, presence, from, nick);
+  rooms_.emplace(to.local(), std::move(room));
+  joined_[from].insert(to.local());
+  ++counters_.rooms_created;
+}
+
+Element MucService::service_disco_info() const {
+  // §6.2: a conference service speaking MUC.
+  Element info = muc::element("query", ns::disco_info);
+  Element identity = muc::element("identity", ns::disco_info);
+  identity.set_attribute("category", "conference");
+  if (!config_.name.empty()) identity.set_attribute("name", config_.name);
+  identity.set_attribute("type", "text");
+  info.add_child(std::move(identity));
+  for (std::string_view f : {ns::disco_info, ns::disco_items, ns::muc, ns::muc_stable_id, ns::ping}) {
+    Element feature = muc::element("feature", ns::disco_info);
+    feature.set_attribute("var", std::string(f));
+    info.add_child(std::move(feature));
+  }
+  return info;
+}
+
+Element MucService::service_disco_items() const {
+  // §6.3: the public rooms, never the hidden (or still locked) ones.
+  Element items = muc::element("query", ns::disco_items);
+  std::size_t n = 0;
+  for (const auto& [id, room] : rooms_) {
+    if (!room->listed()) continue;
+    if (n++ >= config_.max_disco_items) break;
+    Element item = muc::element("item", ns::disco_items);
+    item.set_attribute("jid", room->jid().str());
+    item.set_attribute("name", room->name());
+    items.add_child(std::move(item));
+  }
+  return items;
+}
+
+void MucService::reap(const std::string& id) {
+  auto it = rooms_.find(id);
+  if (it == rooms_.end() || !it->second->finished()) return;
+  rooms_.erase(it);
+  ++counters_.rooms_removed;
+}
+
+}  // namespace confab::xmpp
