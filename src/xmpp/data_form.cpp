@@ -7,7 +7,7 @@ namespace confab::xmpp {
 namespace {
 
 Element child_with_text(std::string_view name, std::string_view text) {
-  Element e(std::string(name), std::string(ns::data_forms));
+  Element e{std::string(name), std::string(ns::data_forms)};
   if (!text.empty()) e.add_text(text);
   return e;
 }
