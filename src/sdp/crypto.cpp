@@ -16,17 +16,6 @@ Unexpected<DecodeError> bad(std::size_t at, std::string detail) {
 
 std::string quote(std::string_view s) { return "'" + std::string(s.substr(0, 64)) + "'"; }
 
-constexpr std::string_view k_alphabet = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
-
-int b64_value(char c) {
-  if (c >= 'A' && c <= 'Z') return c - 'A';
-  if (c >= 'a' && c <= 'z') return c - 'a' + 26;
-  if (c >= '0' && c <= '9') return c - '0' + 52;
-  if (c == '+') return 62;
-  if (c == '/') return 63;
-  return -1;
-}
-
 bool suite_char(char c) { return lex::is_alnum(c) || c == '_'; }
 
 // key-salt ["|" lifetime] ["|" mki]  (RFC 4568 §6.1)
@@ -172,58 +161,6 @@ CryptoKey inline_key(Bytes key_salt) {
   CryptoKey k;
   k.key_salt = std::move(key_salt);
   return k;
-}
-
-std::string base64_encode(ByteView data) {
-  std::string out;
-  out.reserve((data.size() + 2) / 3 * 4);
-  std::size_t i = 0;
-  for (; i + 3 <= data.size(); i += 3) {
-    const std::uint32_t n = (std::uint32_t{data[i]} << 16) | (std::uint32_t{data[i + 1]} << 8) | data[i + 2];
-    out += k_alphabet[(n >> 18) & 63];
-    out += k_alphabet[(n >> 12) & 63];
-    out += k_alphabet[(n >> 6) & 63];
-    out += k_alphabet[n & 63];
-  }
-  if (const std::size_t rest = data.size() - i; rest > 0) {
-    std::uint32_t n = std::uint32_t{data[i]} << 16;
-    if (rest == 2) n |= std::uint32_t{data[i + 1]} << 8;
-    out += k_alphabet[(n >> 18) & 63];
-    out += k_alphabet[(n >> 12) & 63];
-    out += rest == 2 ? k_alphabet[(n >> 6) & 63] : '=';
-    out += '=';
-  }
-  return out;
-}
-
-std::optional<Bytes> base64_decode(std::string_view text) {
-  if (text.size() % 4 != 0) return std::nullopt;
-  Bytes out;
-  out.reserve(text.size() / 4 * 3);
-  for (std::size_t i = 0; i < text.size(); i += 4) {
-    int v[4];
-    int pad = 0;
-    for (int j = 0; j < 4; ++j) {
-      const char ch = text[i + static_cast<std::size_t>(j)];
-      if (ch == '=') {
-        if (i + 4 != text.size() || j < 2) return std::nullopt;
-        v[j] = 0;
-        ++pad;
-      } else {
-        if (pad) return std::nullopt;  // data after padding
-        v[j] = b64_value(ch);
-        if (v[j] < 0) return std::nullopt;
-      }
-    }
-    const std::uint32_t n = (static_cast<std::uint32_t>(v[0]) << 18) | (static_cast<std::uint32_t>(v[1]) << 12) |
-                            (static_cast<std::uint32_t>(v[2]) << 6) | static_cast<std::uint32_t>(v[3]);
-    // Canonical only: the bits dropped by padding must be zero.
-    if ((pad == 1 && (n & 0xFF) != 0) || (pad == 2 && (n & 0xFFFF) != 0)) return std::nullopt;
-    out.push_back(static_cast<std::uint8_t>(n >> 16));
-    if (pad < 2) out.push_back(static_cast<std::uint8_t>(n >> 8));
-    if (pad < 1) out.push_back(static_cast<std::uint8_t>(n));
-  }
-  return out;
 }
 
 }  // namespace confab::sdp

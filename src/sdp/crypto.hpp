@@ -11,6 +11,7 @@
 #include <string_view>
 #include <vector>
 
+#include "core/base64.hpp"
 #include "core/bytes.hpp"
 #include "core/result.hpp"
 #include "sdp/decode_error.hpp"
@@ -57,7 +58,7 @@ std::optional<std::string> key_problem(const Crypto& c);
 CryptoKey inline_key(Bytes key_salt);
 
 // Strict base64 (RFC 4648 §4, with padding). Internal use and tests.
-std::string base64_encode(ByteView data);
-std::optional<Bytes> base64_decode(std::string_view text);
+using confab::base64_decode;  // strict RFC 4648, core/base64.hpp
+using confab::base64_encode;
 
 }  // namespace confab::sdp

@@ -1,11 +1,11 @@
 // Hand-written rather than EVP_EncodeBlock/EVP_DecodeBlock: OpenSSL's decoder
 // accepts leading and trailing whitespace and reports padding as zero bytes,
 // and strictness is the point here.
-#include "sasl/base64.hpp"
+#include "core/base64.hpp"
 
 #include <array>
 
-namespace confab::sasl {
+namespace confab {
 namespace {
 
 constexpr char alphabet[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
@@ -71,4 +71,4 @@ std::optional<Bytes> base64_decode(std::string_view text) {
   return out;
 }
 
-}  // namespace confab::sasl
+}  // namespace confab
