@@ -223,6 +223,15 @@ class Client(slixmpp.ClientXMPP):
             await self.get_roster(timeout=STEP)
         if presence is not None:
             self.send_presence(pstatus=presence)
+            # The server reflects initial presence to the sending resource
+            # too (RFC 6121 §4.2.2); once it is back, the router has made
+            # this resource available, so a message sent to it by another
+            # connection right after is routed live, not stored offline.
+            # Left in the queue for tests that look at it.
+            own = str(self.boundjid)
+            await self._until(lambda: next((s for k, s in self.received
+                                            if k == "presence" and str(s["from"]) == own), None),
+                              "own initial presence reflected", timeout)
         return self
 
     async def iq(self, iq):
