@@ -10,9 +10,10 @@ packages=(
   # libraries named in DESIGN.md that the code uses so far
   libasio-dev libssl-dev libidn-dev libspdlog-dev libfmt-dev libcli11-dev
   nlohmann-json3-dev libtomlplusplus-dev libsqlite3-dev libexpat1-dev libgtest-dev libgmock-dev libbenchmark-dev
+  libsrtp2-dev libopus-dev libvpx-dev
   # test peers and the NAT lab
   python3 iproute2 nftables iptables conntrack coturn stun-client procps sip-tester baresip-core
-  python3-slixmpp go-sendxmpp
+  python3-slixmpp go-sendxmpp python3-aioice ffmpeg tshark
 )
 
 missing=()

@@ -22,7 +22,7 @@ void add_routes(Message& m, const std::vector<std::string>& route_set) {
 
 }  // namespace
 
-bool UserAgent::call(Instant now, std::string_view target) {
+bool UserAgent::call(Instant now, std::string_view target, std::optional<std::string> sdp) {
   if (state_ != CallState::idle) return false;
   dialog_ = Dialog{};
   dialog_.call_id = rng_.random_hex(12);
@@ -31,6 +31,7 @@ bool UserAgent::call(Instant now, std::string_view target) {
   dialog_.remote_uri = std::string(target);
   dialog_.remote_target = std::string(target);
   remote_sdp_.clear();
+  local_sdp_ = std::move(sdp);
   cancel_pending_ = false;
   provisional_seen_ = false;
   ack_.clear();
@@ -45,7 +46,8 @@ void UserAgent::send_invite(Instant now, bool with_credentials) {
                           with_tag(dialog_.remote_uri, ""), dialog_.call_id, dialog_.local_cseq);
   m.append(HeaderId::contact, contact());
   m.append(HeaderId::allow, "INVITE, ACK, CANCEL, BYE, OPTIONS");
-  m.set_body(placeholder_sdp(config_.local.ip, config_.media_port, rng_.next_u32()), "application/sdp");
+  m.set_body(local_sdp_ ? *local_sdp_ : placeholder_sdp(config_.local.ip, config_.media_port, rng_.next_u32()),
+             "application/sdp");
   const bool signed_ = with_credentials && add_credentials(m);
   invite_ = m;
   invite_key_ = std::string(*m.top_via()->branch()) + " INVITE";

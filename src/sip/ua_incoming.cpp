@@ -41,7 +41,7 @@ void UserAgent::on_invite(Instant now, const Message& request, const Datagram& d
   push(std::move(e));
 }
 
-void UserAgent::answer(Instant now) {
+void UserAgent::answer(Instant now, std::optional<std::string> sdp) {
   if (state_ != CallState::incoming || !invite_) return;
   auto it = servers_.find(invite_key_);
   if (it == servers_.end() || !it->second.tx.can_respond()) return;
@@ -49,7 +49,9 @@ void UserAgent::answer(Instant now) {
   for (auto rr : invite_->values(HeaderId::record_route)) ok.append(HeaderId::record_route, rr);
   ok.append(HeaderId::contact, contact());
   ok.append(HeaderId::allow, "INVITE, ACK, CANCEL, BYE, OPTIONS");
-  ok.set_body(placeholder_sdp(config_.local.ip, config_.media_port, rng_.next_u32()), "application/sdp");
+  local_sdp_ = std::move(sdp);
+  ok.set_body(local_sdp_ ? *local_sdp_ : placeholder_sdp(config_.local.ip, config_.media_port, rng_.next_u32()),
+              "application/sdp");
   respond(now, it->second, ok);
   auto text = serialize(ok);
   ok_.assign(text.begin(), text.end());

@@ -104,13 +104,15 @@ class UserAgent {
   bool is_registered() const { return registered_; }
 
   // --- calls (ua_call.cpp, ua_incoming.cpp) ---------------------------------
-  // INVITE `target` ("sip:bob@example.org") with the placeholder offer.
-  // False when a call is already in progress.
-  bool call(Instant now, std::string_view target);
+  // INVITE `target` ("sip:bob@example.org") offering `sdp` (the media
+  // layer's offer; none: the placeholder PCMU offer). False when a call is
+  // already in progress.
+  bool call(Instant now, std::string_view target, std::optional<std::string> sdp = std::nullopt);
   // Ends the call, whatever its stage: CANCEL (ours, unanswered), 603 (theirs,
   // unanswered), BYE (answered).
   void hang_up(Instant now);
-  void answer(Instant now);
+  // 200 OK with `sdp` as the answer (none: the placeholder).
+  void answer(Instant now, std::optional<std::string> sdp = std::nullopt);
   void decline(Instant now, int status = 603);
   CallState call_state() const { return state_; }
   const Dialog& dialog() const { return dialog_; }
@@ -196,6 +198,7 @@ class UserAgent {
   std::optional<Message> invite_;    // ours (UAC), or theirs (UAS)
   std::string invite_key_;           // the INVITE's transaction key
   std::string remote_sdp_;
+  std::optional<std::string> local_sdp_;  // our offer or answer; none: the placeholder
   bool cancel_pending_ = false;      // hang_up() before any provisional
   bool provisional_seen_ = false;    // our INVITE got a 1xx (100 included): CANCEL may go
   Bytes ack_;                        // our ACK for the 2xx, resent on each retransmission

@@ -202,6 +202,25 @@ TEST(UserAgent, AliceCallsBobWhoRingsAnswersAndHangsUp) {
   EXPECT_EQ(w.bob.call_state(), CallState::idle);
 }
 
+TEST(UserAgent, CarriesTheMediaLayersOfferAndAnswerEvenAfterADigestChallenge) {
+  World w("pw-alice");
+  w.register_both();
+  const std::string offer = "v=0\r\no=- 1 1 IN IP4 192.0.2.5\r\ns=offer\r\nt=0 0\r\nm=audio 16384 RTP/AVP 111\r\n";
+  const std::string answer = "v=0\r\no=- 2 1 IN IP4 192.0.2.9\r\ns=answer\r\nt=0 0\r\nm=audio 16390 RTP/AVP 111\r\n";
+  ASSERT_TRUE(w.alice.call(w.now, "sip:bob@example.org", offer));
+  w.run_for(100ms);
+  ASSERT_TRUE(has(w.bob_events, UaEvent::Kind::incoming_call));
+  EXPECT_EQ(w.bob_events.back().sdp, offer);
+  w.bob.answer(w.now, answer);
+  w.run_for(100ms);
+  ASSERT_TRUE(has(w.alice_events, UaEvent::Kind::answered, 200));
+  EXPECT_EQ(w.alice_events.back().sdp, answer);
+  std::size_t invites_with_offer = 0;
+  for (const auto& m : w.wire)
+    if (m.is_request() && m.method == "INVITE") invites_with_offer += m.body == offer;
+  EXPECT_EQ(invites_with_offer, w.count("INVITE"));  // the one resent with credentials too, if any
+}
+
 TEST(UserAgent, TheCallerHangsUpWithAByeThroughTheProxy) {
   World w;
   w.register_both();
