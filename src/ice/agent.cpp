@@ -184,6 +184,25 @@ void IceAgent::end_of_remote_candidates(Instant now) {
   update_state(now);
 }
 
+bool IceAgent::reduce_components(Instant now, std::uint16_t n) {
+  if (n < 1 || n >= config_.components) return false;
+  timeout_cache_.reset();
+  config_.components = n;
+  list_.remove_if([&](const CandidatePair& p) { return p.component > n; });
+  std::erase_if(list_.valid(), [&](const ValidPair& v) { return v.component > n; });
+  std::erase_if(transactions_, [&](const auto& entry) {
+    const Transaction& t = entry.second;
+    if (t.kind == Kind::consent) return t.component > n;
+    if (t.kind == Kind::check) return !list_.find(t.pair_id);
+    return false;  // gathering: harmless, its answer is still a candidate of a kept socket or ignored
+  });
+  nominating_.resize(n);
+  selected_.resize(n);
+  evaluate_nomination(now);  // every remaining component may be valid already
+  update_state(now);
+  return true;
+}
+
 void IceAgent::close() {
   timeout_cache_.reset();
   closed_ = true;
@@ -259,7 +278,7 @@ void IceAgent::update_state(Instant) {
 std::vector<Candidate> IceAgent::local_candidates() const {
   std::vector<Candidate> out;
   for (const auto& l : local_)
-    if (l.c.type != CandidateType::peer_reflexive) out.push_back(l.c);
+    if (l.c.type != CandidateType::peer_reflexive && l.c.component <= config_.components) out.push_back(l.c);
   return out;
 }
 

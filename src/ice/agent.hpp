@@ -183,6 +183,11 @@ class IceAgent {
   // unknown component, wildcard address or port 0, limit reached, duplicate.
   bool add_remote_candidate(Instant now, Candidate c);
   void end_of_remote_candidates(Instant now);
+  // Fewer components than configured: the answer accepted rtcp-mux
+  // (RFC 5761 §5.1.3), so component 2 is not used. Its pairs, checks and
+  // remote candidates go; its local candidates are no longer signalled (the
+  // I/O layer may close those sockets). False if `n` is not smaller.
+  bool reduce_components(Instant now, std::uint16_t n);
   Received handle_datagram(Instant now, const Datagram& d);
   void handle_timeout(Instant now);
   // ICE restart (§9): new local credentials, check list and remote side

@@ -74,6 +74,7 @@ void IceAgent::add_local_candidate(Instant, Candidate c, std::optional<IpAddress
 void IceAgent::pair_local(std::size_t l) {
   if (all_nominated()) return;
   const Candidate& lc = local_[l].c;
+  if (lc.component > config_.components) return;  // dropped by reduce_components
   bool added = false;
   for (std::size_t r = 0; r < remote_.size(); ++r) {
     const Candidate& rc = remote_[r];

@@ -102,6 +102,7 @@ std::optional<std::size_t> IceAgent::learn_remote(const SocketAddress& from, std
 
 void IceAgent::triggered_check(Instant now, const Datagram& d, const stun::Message& m, std::size_t base) {
   const std::uint16_t component = local_[base].c.component;
+  if (component > config_.components) return;  // a socket of a dropped component (reduce_components): answered only
   auto remote = learn_remote(d.remote, component, *m.u32(stun::attr::priority));
   if (!remote) return;
   const bool use_candidate = m.has(stun::attr::use_candidate) && role_ == Role::controlled;

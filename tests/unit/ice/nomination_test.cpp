@@ -113,6 +113,28 @@ TEST(Nomination, ConnectsBothComponentsBeforeReportingConnected) {
   EXPECT_EQ(duo.b().selected_pair(2)->local.address, sa("10.0.0.2:6001"));
 }
 
+// RFC 5761 §5.1.3: the offerer gathered for RTP and RTCP, the answer
+// accepted rtcp-mux; component 2 goes, even when its checks were under way.
+TEST(Nomination, ReducingToOneComponentForRtcpMuxConnectsWithoutTheSecond) {
+  auto a = config_for(Role::controlling, host_a, creds_a);
+  a.components = 2;
+  a.local_addresses.push_back({2, sa("10.0.0.1:5001"), std::nullopt});
+  auto b = config_for(Role::controlled, host_b, creds_b);
+  b.components = 2;
+  b.local_addresses.push_back({2, sa("10.0.0.2:6001"), std::nullopt});
+  Duo duo(a, b);
+  duo.drop = [&](const Transmit& t) { return t.local.port == 5001 || t.local.port == 6001; };  // RTCP never gets through
+  duo.signal();
+  duo.run_for(200ms);
+  EXPECT_FALSE(duo.a().reduce_components(duo.now(), 2));  // only fewer
+  ASSERT_TRUE(duo.a().reduce_components(duo.now(), 1));
+  ASSERT_TRUE(duo.b().reduce_components(duo.now(), 1));
+  ASSERT_TRUE(duo.connect(5s));
+  EXPECT_FALSE(duo.a().selected_pair(2));
+  for (const auto& c : duo.a().local_candidates()) EXPECT_EQ(c.component, 1);
+  for (const auto& p : duo.a().pairs()) EXPECT_EQ(p.local.component, 1);
+}
+
 TEST(Nomination, TwoControllingAgentsSettleTheConflictAndConnect) {
   Duo duo(config_for(Role::controlling, host_a, creds_a), config_for(Role::controlling, host_b, creds_b));
   duo.signal();
