@@ -43,6 +43,25 @@ int main(int argc, char** argv) {
         ->check(CLI::Range(1, 86400));
     cmd->add_flag("--json", a.json, "print JSON lines instead of text");
   };
+  auto add_media = [](CLI::App* cmd, MediaCliOptions& m) {
+    auto* g = cmd->add_option_group("media", "what the call sends and records (Opus audio, VP8 video over RTP)");
+    g->add_option("--send-audio", m.send_audio, "WAV file (any rate, mono/stereo) or tone[:HZ]; default: silence");
+    g->add_option("--record-audio", m.record_audio, "write the received audio to this WAV file (48 kHz mono)");
+    g->add_option("--video", m.video, "send video: pattern[:WxH@FPS] (default 320x240@15) or a Y4M file");
+    g->add_option("--record-video", m.record_video, "write the received video to this Y4M file");
+    g->add_option("--srtp", m.srtp, "off | optional | required: SRTP with SDES keys (sent in the SIP body)")
+        ->capture_default_str()
+        ->check(CLI::IsMember({"off", "optional", "required"}));
+    g->add_option("--media-ports", m.media_ports, "UDP port range for media (iChat: 16384-16403)")
+        ->capture_default_str();
+    g->add_option("--reflector", m.reflector,
+                  "HOST[:PORT] of the address reflector for ICE (default: the server, port 5678; none: host candidates only)");
+    g->add_option("--audio-bitrate", m.audio_bitrate, "Opus bit/s")->capture_default_str()->check(CLI::Range(6000, 510000));
+    g->add_option("--video-bitrate", m.video_bitrate_kbps, "VP8 kbit/s (the ceiling of the adaptation)")
+        ->capture_default_str()
+        ->check(CLI::Range(50, 20000));
+    g->add_flag("--no-media", m.no_media, "signalling only: no sockets, a placeholder SDP");
+  };
   RegisterOptions reg;
   auto* reg_cmd = app.add_subcommand("register", "register USER@DOMAIN and stay registered until Ctrl-C");
   reg_cmd->add_option("aor", reg.account.aor, "USER@DOMAIN")->required();
@@ -60,6 +79,7 @@ int main(int argc, char** argv) {
   call_cmd->add_option("--ring-timeout", call.ring_timeout, "seconds to wait for an answer")
       ->capture_default_str()
       ->check(CLI::Range(1, 3600));
+  add_media(call_cmd, call.media);
 
   ListenOptions listen;
   auto* listen_cmd = app.add_subcommand("listen", "register ME@DOMAIN and answer (or decline) incoming calls");
@@ -74,6 +94,7 @@ int main(int argc, char** argv) {
   listen_cmd->add_option("--duration", listen.duration, "hang up after this many seconds (0: when the caller does)")
       ->capture_default_str()
       ->check(CLI::Range(0, 86400));
+  add_media(listen_cmd, listen.media);
 
   // XMPP: send / chat / roster / presence (src/client/xmpp_commands.hpp).
   auto add_xmpp_account = [](CLI::App* cmd, XmppAccountOptions& a) {

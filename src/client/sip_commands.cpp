@@ -1,6 +1,7 @@
 #include "client/sip_commands.hpp"
 
 #include <cstdio>
+#include <cstdlib>
 #include <iostream>
 #include <nlohmann/json.hpp>
 
@@ -88,27 +89,97 @@ int run_register(const RegisterOptions& o) {
   return code;
 }
 
+namespace {
+
+// Media events into the timeline; true when the media failed.
+bool drain_media(call::CallMedia& m, CallTimeline& t, bool json, const std::string& who) {
+  bool failed = false;
+  while (auto e = m.poll_event()) {
+    switch (e->kind) {
+      case call::MediaEvent::Kind::connected:
+        t.connected_after = e->after;
+        if (!json) std::fprintf(stderr, "%smedia connected: %s\n", who.c_str(), e->detail.c_str());
+        break;
+      case call::MediaEvent::Kind::first_media: t.first_media_after = e->after; break;
+      case call::MediaEvent::Kind::failed:
+        t.media_failure = e->detail;
+        std::fprintf(stderr, "%smedia failed: %s\n", who.c_str(), e->detail.c_str());
+        failed = true;
+        break;
+      case call::MediaEvent::Kind::disconnected:
+        std::fprintf(stderr, "%smedia disconnected: %s\n", who.c_str(), e->detail.c_str());
+        break;
+      case call::MediaEvent::Kind::ready: break;
+    }
+  }
+  return failed;
+}
+
+void print_report(bool json, nlohmann::json& result, const std::optional<PreparedMedia>& media,
+                  const CallTimeline& t, Instant now) {
+  if (media) {
+    auto report = call_report_json(*media->media, t, now);
+    if (json) {
+      result["media"] = report;
+    } else {
+      std::cout << call_report_text(report);
+    }
+  }
+}
+
+}  // namespace
+
 int run_call(const CallOptions& o) {
   int code = exit_ok;
   auto s = SipSession::open("confab call", o.account, code);
   if (!s) return code;
   auto& ua = s->ua();
   std::string target = o.target.rfind("sip:", 0) == 0 ? o.target : "sip:" + o.target;
+  std::optional<PreparedMedia> media;
+  if (!o.media.no_media) {
+    auto m = prepare_media(o.media, *s, true, false, s->rng());
+    if (!m) {
+      std::fprintf(stderr, "confab call: %s\n", m.error().c_str());
+      return exit_usage;
+    }
+    media = std::move(*m);
+  }
   const Instant start = Clock::now();
   std::optional<Instant> hang_up_at, stop_by;
-  bool hung_up = false, done = false, interrupted = false, ring_timeout = false;
+  bool hung_up = false, done = false, interrupted = false, ring_timeout = false, invited = false;
   std::string outcome;
   int status = 0;
   std::string reason;
+  CallTimeline timeline;
   auto hang_up = [&](Instant now) {
     if (hung_up) return;
     hung_up = true;
+    if (media) media->media->close(now);
     ua.hang_up(now);
     stop_by = now + std::chrono::seconds(10);
   };
-  if (!ua.call(start, target)) return exit_internal;
-  std::fprintf(stderr, "calling %s from %s via %s\n", target.c_str(), account_name(s->config()).c_str(),
-               s->config().server.to_string().c_str());
+  // The INVITE goes once our candidates are gathered (no trickle over SIP).
+  auto invite = [&](Instant now) {
+    if (invited || (media && !media->media->ready())) return;
+    invited = true;
+    std::optional<std::string> offer;
+    if (media) {
+      auto sdp = media->media->create_offer(now);
+      if (!sdp) {
+        std::fprintf(stderr, "confab call: %s\n", sdp.error().message.c_str());
+        outcome = "failed", code = exit_internal, done = true;
+        return;
+      }
+      offer = *sdp;
+      if (std::getenv("CONFAB_DEBUG_SDP")) std::fprintf(stderr, "offer:\n%s\n", offer->c_str());
+    }
+    if (!ua.call(now, target, offer)) {
+      outcome = "failed", code = exit_internal, done = true;
+      return;
+    }
+    std::fprintf(stderr, "calling %s from %s via %s\n", target.c_str(), account_name(s->config()).c_str(),
+                 s->config().server.to_string().c_str());
+  };
   s->run(
       forever,
       [&](Instant now, const UaEvent& e) {
@@ -117,7 +188,16 @@ int run_call(const CallOptions& o) {
           case Kind::answered:
             std::fprintf(stderr, "answered (%s)\n", status_text(e.status, e.reason).c_str());
             outcome = "answered", status = e.status, reason = e.reason;
+            timeline.answered = now;
             hang_up_at = now + std::chrono::seconds(o.duration);
+            if (media && std::getenv("CONFAB_DEBUG_SDP")) std::fprintf(stderr, "answer:\n%s\n", e.sdp.c_str());
+            if (media)
+              if (auto err = media->media->accept_answer(now, e.sdp)) {
+                timeline.media_failure = err->message;
+                std::fprintf(stderr, "confab call: the answer's media: %s\n", err->message.c_str());
+                code = exit_no_media;
+                hang_up(now);
+              }
             break;
           case Kind::call_failed: {
             auto [what, exit] = classify(e);
@@ -131,6 +211,7 @@ int run_call(const CallOptions& o) {
               code = exit_protocol;
             } else if (e.by_peer) {
               std::fprintf(stderr, "the other side hung up\n");
+              if (media) media->media->close(now);
             }
             done = true;
             break;
@@ -138,6 +219,11 @@ int run_call(const CallOptions& o) {
         }
       },
       [&](Instant now) {
+        invite(now);
+        if (media && drain_media(*media->media, timeline, o.account.json, "") && !hung_up) {
+          code = exit_no_media;
+          hang_up(now);
+        }
         if (stop_requested() && !hung_up) interrupted = true, hang_up(now);
         if (hang_up_at && now >= *hang_up_at) hang_up(now);
         if (outcome.empty() && now >= start + std::chrono::seconds(o.ring_timeout)) ring_timeout = true, hang_up(now);
@@ -147,7 +233,9 @@ int run_call(const CallOptions& o) {
   if (outcome.empty()) outcome = interrupted ? "cancelled" : "timeout", code = exit_unreachable;
   if (interrupted && outcome != "answered") code = exit_interrupted;
   nlohmann::json j{{"result", outcome}, {"target", target}, {"status", status}, {"reason", reason}};
-  line(o.account.json, j, outcome + (status ? ": " + status_text(status, reason) : ""));
+  if (!o.account.json) std::cout << outcome + (status ? ": " + status_text(status, reason) : "") << std::endl;
+  if (outcome == "answered") print_report(o.account.json, j, media, timeline, Clock::now());
+  if (o.account.json) std::cout << j.dump() << std::endl;
   return code;
 }
 
@@ -171,6 +259,15 @@ int run_listen(const ListenOptions& o) {
   auto json_of = [&](const UaEvent& e) {
     return nlohmann::json{{"event", sip::to_string(e.kind)}, {"aor", aor}, {"peer", e.peer},
                           {"status", e.status}, {"reason", e.reason}, {"by_peer", e.by_peer}};
+  };
+  std::optional<PreparedMedia> media;  // the current call's
+  CallTimeline timeline;
+  bool answer_pending = false;
+  auto end_media = [&](Instant now) {
+    if (!media) return;
+    media->media->close(now);
+    s->detach_media();
+    media.reset();
   };
   ua.register_now(Clock::now());
   s->run(
@@ -198,27 +295,70 @@ int run_listen(const ListenOptions& o) {
               j["event"] = "declined";
               line(o.account.json, j, "declined call from " + e.peer);
               if (++handled == o.count) stop(now);
-            } else {
+            } else if (o.media.no_media) {
               ua.answer(now);
+            } else {
+              // Media for this call: sockets, sources, the offer read; the
+              // 200 OK goes once our candidates are gathered (see the tick).
+              timeline = {};
+              auto m = prepare_media(o.media, *s, false, e.sdp.find("m=video") != std::string::npos, s->rng());
+              std::optional<call::CallError> refused;
+              if (!m) {
+                refused = call::CallError{500, m.error()};
+              } else {
+                media = std::move(*m);
+                refused = media->media->receive_offer(now, e.sdp);
+              }
+              if (refused) {
+                std::fprintf(stderr, "confab listen: refusing the call: %s\n", refused->message.c_str());
+                ua.decline(now, refused->sip_status);
+                end_media(now);
+                if (++handled == o.count) stop(now);
+              } else {
+                answer_pending = true;
+              }
             }
             break;
           case Kind::answered:
             line(o.account.json, json_of(e), "answered call from " + e.peer);
             if (o.duration > 0) hang_up_at = now + std::chrono::seconds(o.duration);
             break;
-          case Kind::call_ended:
+          case Kind::call_ended: {
             hang_up_at.reset();
-            line(o.account.json, json_of(e),
-                 "call from " + e.peer + " ended by " + (e.by_peer ? "the caller" : "us") + " (" +
-                     status_text(e.status, e.reason) + ")");
+            answer_pending = false;
+            auto j = json_of(e);
+            if (!o.account.json)
+              line(false, j,
+                   "call from " + e.peer + " ended by " + (e.by_peer ? "the caller" : "us") + " (" +
+                       status_text(e.status, e.reason) + ")");
+            print_report(o.account.json, j, media, timeline, now);
+            if (o.account.json) std::cout << j.dump() << std::endl;
+            end_media(now);
             if (++handled == o.count) stop(now);
             break;
+          }
           default: break;
         }
       },
       [&](Instant now) {
+        if (answer_pending && media && media->media->ready()) {
+          answer_pending = false;
+          auto answer = media->media->create_answer(now);
+          if (answer) {
+            ua.answer(now, *answer);
+          } else {
+            std::fprintf(stderr, "confab listen: refusing the call: %s\n", answer.error().message.c_str());
+            ua.decline(now, answer.error().sip_status);
+          }
+        }
+        if (media && drain_media(*media->media, timeline, o.account.json, "") && ua.call_state() != CallState::idle)
+          hang_up_at = now;  // no media path: end the call rather than sit in silence
         if (stop_requested()) stop(now);
-        if (hang_up_at && now >= *hang_up_at) hang_up_at.reset(), ua.hang_up(now);
+        if (hang_up_at && now >= *hang_up_at) {
+          hang_up_at.reset();
+          if (media) media->media->close(now);
+          ua.hang_up(now);
+        }
         if (stopping && ((unregistered && ua.call_state() == CallState::idle) || now >= *stop_by)) done = true;
       },
       [&] { return done; });

@@ -4,6 +4,7 @@
 // exit_codes.hpp; 130 when interrupted (SIGINT/SIGTERM) before the end.
 #include <string>
 
+#include "client/call_media_setup.hpp"
 #include "client/sip_session.hpp"
 
 namespace confab::client {
@@ -20,6 +21,7 @@ struct CallOptions {
   std::string target;         // USER@DOMAIN or a sip: URI
   int duration = 0;           // seconds to stay in the call after the answer
   int ring_timeout = 60;      // seconds to wait for an answer before giving up (CANCEL)
+  MediaCliOptions media;
 };
 
 struct ListenOptions {
@@ -27,6 +29,7 @@ struct ListenOptions {
   bool decline = false;  // else answer every call
   int count = 0;         // exit after this many calls; 0 = never
   int duration = 0;      // hang up after this many seconds; 0 = when the caller does
+  MediaCliOptions media;
 };
 
 int run_register(const RegisterOptions& options);

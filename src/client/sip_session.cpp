@@ -22,20 +22,36 @@ volatile std::sig_atomic_t g_stop = 0;
 
 extern "C" void on_stop_signal(int) { g_stop = 1; }
 
-// The machine run_poll_loop drives: the UA, woken at least every 200 ms so
-// a stop request that raced poll(2) is seen promptly.
+// The machine run_poll_loop drives: the UA (datagrams on the SIP socket)
+// and the call's media, if any (the other sockets), woken at least every
+// 200 ms so a stop request that raced poll(2) is seen promptly.
 struct Driver {
   sip::UserAgent& ua;
+  call::CallMedia*& media;
+  std::uint16_t sip_port;
   const std::function<bool()>& done;
-  void handle_datagram(Instant now, const Datagram& d) { ua.handle_datagram(now, d); }
+  void handle_datagram(Instant now, const Datagram& d) {
+    if (d.local.port == sip_port) {
+      ua.handle_datagram(now, d);
+    } else if (media) {
+      media->handle_datagram(now, d);
+    }
+  }
   void handle_timeout(Instant now) {
     if (auto t = ua.poll_timeout(); t && *t <= now) ua.handle_timeout(now);
+    if (media)
+      if (auto t = media->poll_timeout(); t && *t <= now) media->handle_timeout(now);
   }
-  std::optional<Transmit> poll_transmit() { return ua.poll_transmit(); }
+  std::optional<Transmit> poll_transmit() {
+    if (auto t = ua.poll_transmit()) return t;
+    return media ? media->poll_transmit() : std::nullopt;
+  }
   std::optional<Instant> poll_timeout() const {
-    Instant tick = Clock::now() + std::chrono::milliseconds(200);
-    auto t = ua.poll_timeout();
-    return t ? std::min(*t, tick) : tick;
+    Instant next = Clock::now() + std::chrono::milliseconds(200);
+    if (auto t = ua.poll_timeout()) next = std::min(next, *t);
+    if (media)
+      if (auto t = media->poll_timeout()) next = std::min(next, *t);
+    return next;
   }
   bool is_done() const { return done(); }
 };
@@ -84,9 +100,9 @@ std::unique_ptr<SipSession> SipSession::open(const std::string& command, const S
   auto local_ip = net::route_source(*server);
   if (!local_ip) return fail(exit_unreachable, "no route to " + server->to_string());
   std::error_code ec;
-  s->socket_ = net::UdpSocket::bind({*local_ip, 0}, {}, ec);
+  s->sockets_.push_back(net::UdpSocket::bind({*local_ip, 0}, {}, ec));
   if (ec) return fail(exit_internal, "cannot open a UDP socket: " + ec.message());
-  s->config_.local = s->socket_.local_address();
+  s->config_.local = s->sockets_.front().local_address();
   s->ua_ = std::make_unique<sip::UserAgent>(s->config_, s->rng_);
   install_stop_handlers();
   return s;
@@ -94,14 +110,19 @@ std::unique_ptr<SipSession> SipSession::open(const std::string& command, const S
 
 bool SipSession::run(Instant give_up_at, const std::function<void(Instant, const sip::UaEvent&)>& on_event,
                      const std::function<void(Instant)>& tick, const std::function<bool()>& done) {
-  Driver driver{*ua_, done};
+  Driver driver{*ua_, media_, config_.local.port, done};
   auto wakeup = [&] {
     const Instant now = Clock::now();
     while (auto e = ua_->poll_event()) on_event(now, *e);
     tick(now);
   };
   wakeup();  // events and actions before the first wait
-  return net::run_poll_loop(driver, std::span<net::UdpSocket>(&socket_, 1), give_up_at, wakeup);
+  return net::run_poll_loop(driver, sockets_, give_up_at, wakeup);
+}
+
+void SipSession::attach_media(call::CallMedia* media, std::vector<net::UdpSocket> sockets) {
+  media_ = media;
+  for (auto& s : sockets) sockets_.push_back(std::move(s));
 }
 
 }  // namespace confab::client

@@ -8,6 +8,7 @@
 #include <optional>
 #include <string>
 
+#include "call/call_media.hpp"
 #include "core/rng.hpp"
 #include "net/udp_socket.hpp"
 #include "sip/user_agent.hpp"
@@ -35,6 +36,15 @@ class SipSession {
 
   sip::UserAgent& ua() { return *ua_; }
   const sip::UaConfig& config() const { return config_; }
+  Rng& rng() { return rng_; }
+
+  // A call's media machine and its sockets, driven alongside the UA from
+  // now on; detach_media() stops that and closes the sockets.
+  void attach_media(call::CallMedia* media, std::vector<net::UdpSocket> sockets);
+  void detach_media() {
+    media_ = nullptr;
+    sockets_.resize(1);
+  }
 
   // Runs until `done()` is true or `give_up_at` passes (false then). After
   // every wakeup `on_event` sees each UA event and `tick(now)` runs (for the
@@ -46,8 +56,9 @@ class SipSession {
   SipSession() = default;
   sip::UaConfig config_;
   SystemRng rng_;
-  net::UdpSocket socket_;
+  std::vector<net::UdpSocket> sockets_;  // [0]: SIP; then the media sockets
   std::unique_ptr<sip::UserAgent> ua_;
+  call::CallMedia* media_ = nullptr;
 };
 
 // "603 Decline" style text for output.

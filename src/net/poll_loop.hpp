@@ -20,20 +20,27 @@ namespace confab::net {
 // Transmit.local / Datagram.local identify the socket by its bound address.
 // Returns false when `give_up_at` passed first. `on_wakeup` runs after every
 // event (for progress output).
-template <class Machine>
-bool run_poll_loop(Machine& m, std::span<UdpSocket> sockets, Instant give_up_at,
-                   const std::function<void()>& on_wakeup = {}) {
+// `sockets` is a vector or span of UdpSocket; a vector may change in
+// on_wakeup (a call's media sockets come and go): the poll set follows.
+template <class Machine, class Sockets>
+bool run_poll_loop(Machine& m, Sockets& sockets, Instant give_up_at, const std::function<void()>& on_wakeup = {}) {
   RecvBatch batch(8, 2048);
-  std::vector<pollfd> fds(sockets.size());
-  for (std::size_t i = 0; i < sockets.size(); ++i) fds[i] = {sockets[i].native_handle(), POLLIN, 0};
+  std::vector<pollfd> fds;
   while (!m.is_done()) {
+    fds.resize(sockets.size());  // rebuilt every round: a handful of sockets, and the set may change
+    for (std::size_t i = 0; i < sockets.size(); ++i) fds[i] = {sockets[i].native_handle(), POLLIN, 0};
     while (auto t = m.poll_transmit()) {
+      // The socket bound to exactly that address, else (wildcard binds) the port.
+      UdpSocket* out = nullptr;
       for (auto& s : sockets) {
-        if (s.local_address().port != t->local.port) continue;
-        std::error_code ec;
-        s.send_to(t->remote, t->bytes, ec);  // a failed send is a lost packet: the machine retransmits
-        break;
+        if (s.local_address() == t->local) {
+          out = &s;
+          break;
+        }
+        if (!out && s.local_address().port == t->local.port) out = &s;
       }
+      std::error_code ec;
+      if (out) out->send_to(t->remote, t->bytes, ec);  // a failed send is a lost packet: the machine retransmits
     }
     if (m.is_done()) break;
     Instant now = Clock::now();

@@ -70,7 +70,7 @@ UdpSocket UdpSocket::bind(const SocketAddress& local, const UdpSocketOptions& op
     return s;
   }
   int one = 1;
-  ::setsockopt(s.fd_, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one);
+  if (options.reuse_address) ::setsockopt(s.fd_, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one);
   if (options.reuse_port) ::setsockopt(s.fd_, SOL_SOCKET, SO_REUSEPORT, &one, sizeof one);
   // Only a wildcard socket needs to be told each datagram's destination
   // address; for a specific one it is the bound address, and the kernel's

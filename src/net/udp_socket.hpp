@@ -15,6 +15,9 @@ namespace confab::net {
 
 struct UdpSocketOptions {
   bool reuse_port = false;   // SO_REUSEPORT: several workers bind the same address
+  // SO_REUSEADDR: on UDP it lets another socket bind the same address and
+  // port, which a port *allocator* must not allow (two calls on one port).
+  bool reuse_address = true;
   int receive_buffer = 0;    // SO_RCVBUF bytes; 0 = system default
   int send_buffer = 0;
 };

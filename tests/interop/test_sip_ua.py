@@ -5,6 +5,7 @@ import json
 import os
 import shutil
 import signal
+import struct
 import subprocess
 import sys
 import tempfile
@@ -17,6 +18,30 @@ sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from test_sip import free_udp_port, sipp_register  # noqa: E402
 
 PASSWORD = "s3cret-pass"
+
+
+def dominant_frequency(path, lo=100, hi=2000):
+    """The strongest tone in a 48 kHz mono WAV (a Goertzel scan, 1 Hz steps
+    around the coarse peak): enough to tell 440 from 660 Hz."""
+    import math
+    import wave
+    with wave.open(path) as w:
+        assert w.getframerate() == 48000 and w.getnchannels() == 1 and w.getsampwidth() == 2
+        raw = w.readframes(w.getnframes())
+    samples = struct.unpack(f"<{len(raw) // 2}h", raw)
+    samples = samples[len(samples) // 4: len(samples) // 4 + 9600]  # 200 ms from the middle
+    if len(samples) < 4800:
+        return 0
+
+    def power(f):
+        k = 2 * math.cos(2 * math.pi * f / 48000)
+        s1 = s2 = 0.0
+        for x in samples:
+            s1, s2 = x + k * s1 - s2, s1
+        return s1 * s1 + s2 * s2 - k * s1 * s2
+
+    coarse = max(range(lo, hi, 10), key=power)
+    return max(range(coarse - 10, coarse + 11), key=power)
 
 
 def add_user(d, name, password):
@@ -33,15 +58,20 @@ def password_file(password):
     return f.name
 
 
+def media_args(d, args):
+    """call/listen gather a srflx candidate from confabd's reflector."""
+    return ["--reflector", f"127.0.0.1:{d.port}"] if args and args[0] in ("call", "listen") else []
+
+
 def confab(d, *args, password=PASSWORD, timeout=60):
     return subprocess.run([CONFAB, *args, "--server", f"127.0.0.1:{d.sip_port}",
-                           "--password-file", password_file(password)],
+                           "--password-file", password_file(password), *media_args(d, args)],
                           capture_output=True, text=True, timeout=timeout, stdin=subprocess.DEVNULL)
 
 
 def start_listen(d, *args):
     p = subprocess.Popen([CONFAB, "listen", *args, "--server", f"127.0.0.1:{d.sip_port}",
-                          "--password-file", password_file(PASSWORD), "--json"],
+                          "--password-file", password_file(PASSWORD), "--json", *media_args(d, ["listen"])],
                          stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, stdin=subprocess.DEVNULL)
     first = p.stdout.readline()  # "registered": Bob can be called from now on
     return p, json.loads(first)
@@ -115,6 +145,42 @@ class CallsBetweenTwoConfabs(unittest.TestCase):
         events = [json.loads(line)["event"] for line in out.splitlines()]
         self.assertEqual(events, ["incoming_call", "answered", "call_ended"])
 
+    def test_a_call_carries_alices_tone_to_bob_and_both_report_the_path(self):
+        with tempfile.TemporaryDirectory() as tmp:
+            heard = os.path.join(tmp, "bob-heard.wav")
+            bob, first = start_listen(self.d, "bob@example.org", "--count", "1", "--send-audio", "tone:660",
+                                      "--record-audio", heard)
+            try:
+                r = confab(self.d, "call", "bob@example.org", "--from", "alice@example.org", "--duration", "3",
+                           "--send-audio", "tone:440", "--json")
+                self.assertEqual(r.returncode, 0, r.stdout + r.stderr)
+                out, err = bob.communicate(timeout=20)
+            finally:
+                if bob.poll() is None:
+                    bob.kill()
+            self.assertEqual(bob.returncode, 0, out + err)
+            alice = json.loads(r.stdout.splitlines()[-1])
+            self.assertEqual(alice["result"], "answered")
+            media = alice["media"]
+            self.assertEqual(media["media_state"], "connected", media)
+            self.assertTrue(media["direct"])
+            path = media["paths"][0]
+            self.assertEqual(path["local"]["type"], "host")
+            self.assertTrue(path["rtcp_mux"])
+            port = int(path["local"]["base"].rsplit(":", 1)[1])
+            self.assertTrue(16384 <= port <= 16403, path)  # iChat's range
+            audio = media["streams"][0]
+            self.assertEqual(audio["codec"], "opus/48000")
+            self.assertGreater(audio["packets_received"], 100)  # Bob's tone came back
+            self.assertEqual(audio["packets_lost"], 0)
+            self.assertIsNotNone(audio["rtt_ms"])
+            self.assertGreater(audio["mos"], 4.0)
+            self.assertLess(media["answer_to_first_media_ms"], 1000)
+            ended = json.loads(out.splitlines()[-1])
+            self.assertEqual(ended["event"], "call_ended")
+            self.assertGreater(ended["media"]["streams"][0]["packets_received"], 100)
+            self.assertAlmostEqual(dominant_frequency(heard), 440, delta=5)
+
     def test_carol_declines_and_the_caller_hears_declined(self):
         carol, _ = start_listen(self.d, "carol@example.org", "--decline", "--count", "1")
         try:
@@ -137,7 +203,8 @@ class CallsBetweenTwoConfabs(unittest.TestCase):
         bob.kill()  # registered, then gone: the INVITE gets 100 Trying and rings nowhere
         bob.communicate()
         p = subprocess.Popen([CONFAB, "call", "bob@example.org", "--from", "alice@example.org", "--server",
-                              f"127.0.0.1:{self.d.sip_port}", "--password-file", password_file(PASSWORD)],
+                              f"127.0.0.1:{self.d.sip_port}", "--password-file", password_file(PASSWORD),
+                              *media_args(self.d, ["call"])],
                              stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
         cancels = self.d.status()["sip"]["requests"]["cancels"]
         time.sleep(1.0)
@@ -166,7 +233,8 @@ class CallsASippPhone(unittest.TestCase):
                                        cwd=work)
                 try:
                     time.sleep(0.5)
-                    r = confab(d, "call", "bob@example.org", "--from", "alice@example.org", "--json")
+                    r = confab(d, "call", "bob@example.org", "--from", "alice@example.org", "--json",
+                               "--no-media")  # sipp's uas answers PCMU, which confab does not speak
                 finally:
                     uas.kill()
                     uas.wait()
