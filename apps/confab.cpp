@@ -55,7 +55,11 @@ int main(int argc, char** argv) {
     g->add_option("--media-ports", m.media_ports, "UDP port range for media (iChat: 16384-16403)")
         ->capture_default_str();
     g->add_option("--reflector", m.reflector,
-                  "HOST[:PORT] of the address reflector for ICE (default: the server, port 5678; none: host candidates only)");
+                  "HOST[:PORT][,HOST[:PORT]]: address reflector(s) for ICE (default: the server, port 5678; "
+                  "none: host candidates only; both reflector addresses: failures name the NAT behaviour)");
+    g->add_option("--media-timeout", m.media_timeout, "seconds from the answer for ICE to find a path")
+        ->capture_default_str()
+        ->check(CLI::Range(1, 120));
     g->add_option("--audio-bitrate", m.audio_bitrate, "Opus bit/s")->capture_default_str()->check(CLI::Range(6000, 510000));
     g->add_option("--video-bitrate", m.video_bitrate_kbps, "VP8 kbit/s (the ceiling of the adaptation)")
         ->capture_default_str()

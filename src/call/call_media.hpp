@@ -110,6 +110,9 @@ class CallMedia {
   std::optional<MediaEvent> poll_event();
   // RTCP BYE on every stream, agents closed.
   void close(Instant now);
+  // The caller's media timer ran out before ICE connected: fail now with
+  // the reason the candidates show, rather than after ICE's own 40 s.
+  void give_up(Instant now);
 
   // --- state ----------------------------------------------------------------
   CallMediaState state() const { return state_; }

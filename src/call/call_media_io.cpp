@@ -59,6 +59,13 @@ void CallMedia::close(Instant now) {
   state_ = CallMediaState::closed;
 }
 
+void CallMedia::give_up(Instant now) {
+  update_state(now);
+  if (state_ == CallMediaState::connected || state_ == CallMediaState::failed || state_ == CallMediaState::closed)
+    return;
+  fail(failure_reason());
+}
+
 std::vector<PathInfo> CallMedia::paths() const {
   std::vector<PathInfo> out;
   const auto& n = negotiator_.negotiated();

@@ -71,10 +71,14 @@ Result<PreparedMedia, std::string> prepare_media(const MediaCliOptions& o, SipSe
   c.media.wall_clock_at_start = std::chrono::system_clock::now();
 
   if (o.reflector != "none") {
-    std::string where = o.reflector.empty() ? session.config().server.ip.to_string() + ":5678" : o.reflector;
-    auto r = net::resolve(where, 5678);
-    if (!r) return unexpected("--reflector: " + r.error());
-    c.stun_servers.push_back(*r);
+    std::string list = o.reflector.empty() ? session.config().server.ip.to_string() + ":5678" : o.reflector;
+    for (std::size_t start = 0; start <= list.size();) {
+      const auto comma = std::min(list.find(',', start), list.size());
+      auto r = net::resolve(list.substr(start, comma - start), 5678);
+      if (!r) return unexpected("--reflector: " + r.error());
+      c.stun_servers.push_back(*r);
+      start = comma + 1;
+    }
   }
 
   // The INVITE (or 200 OK) waits for gathering: give an unreachable

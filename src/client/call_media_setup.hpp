@@ -23,7 +23,11 @@ struct MediaCliOptions {
   std::string record_video;     // Y4M file
   std::string srtp = "off";     // off | optional | required (SDES keys: only as safe as the signalling)
   std::string media_ports = "16384-16403";
-  std::string reflector;        // HOST[:PORT] for srflx candidates; "" = the SIP server's host:5678; "none"
+  // HOST[:PORT][,HOST[:PORT]] for srflx candidates; "" = the SIP server's
+  // host:5678; "none". Two addresses of one reflector show whether the NAT
+  // maps per destination, which names the reason when no path is found.
+  std::string reflector;
+  int media_timeout = 10;       // seconds from the answer to a connected path, else the call ends
   int audio_bitrate = 32000;
   int video_bitrate_kbps = 400;
 };

@@ -154,7 +154,15 @@ int run_call(const CallOptions& o) {
   auto hang_up = [&](Instant now) {
     if (hung_up) return;
     hung_up = true;
-    if (media) media->media->close(now);
+    if (media) {
+      // Answered, but the call ends before ICE found a path: that is a
+      // media failure with a reason, not a good call.
+      if (timeline.answered && !timeline.connected_after) {
+        media->media->give_up(now);
+        if (drain_media(*media->media, timeline, o.account.json, "") && code == exit_ok) code = exit_no_media;
+      }
+      media->media->close(now);
+    }
     ua.hang_up(now);
     stop_by = now + std::chrono::seconds(10);
   };
@@ -224,6 +232,9 @@ int run_call(const CallOptions& o) {
           code = exit_no_media;
           hang_up(now);
         }
+        if (media && timeline.answered && !timeline.connected_after && !hung_up &&
+            now >= *timeline.answered + std::chrono::seconds(o.media.media_timeout))
+          media->media->give_up(now);  // reported (and hung up) through the failed event next round
         if (stop_requested() && !hung_up) interrupted = true, hang_up(now);
         if (hang_up_at && now >= *hang_up_at) hang_up(now);
         if (outcome.empty() && now >= start + std::chrono::seconds(o.ring_timeout)) ring_timeout = true, hang_up(now);
@@ -346,11 +357,15 @@ int run_listen(const ListenOptions& o) {
           auto answer = media->media->create_answer(now);
           if (answer) {
             ua.answer(now, *answer);
+            timeline.answered = now;
           } else {
             std::fprintf(stderr, "confab listen: refusing the call: %s\n", answer.error().message.c_str());
             ua.decline(now, answer.error().sip_status);
           }
         }
+        if (media && timeline.answered && !timeline.connected_after &&
+            now >= *timeline.answered + std::chrono::seconds(o.media.media_timeout))
+          media->media->give_up(now);
         if (media && drain_media(*media->media, timeline, o.account.json, "") && ua.call_state() != CallState::idle)
           hang_up_at = now;  // no media path: end the call rather than sit in silence
         if (stop_requested()) stop(now);
