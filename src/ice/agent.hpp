@@ -160,6 +160,7 @@ struct IceCounters {
   std::uint64_t not_answered = 0;       // an error response would have been larger than the request
   std::uint64_t consent_requests = 0;
   std::uint64_t keepalives = 0;
+  std::uint64_t reflector_answers = 0;  // srflx gathering: mapped addresses learnt (a redundant one too)
 };
 
 class IceAgent {

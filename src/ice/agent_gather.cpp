@@ -127,6 +127,7 @@ void IceAgent::on_gather_response(Instant now, const Transaction& t, const stun:
   auto mapped = m.xor_address(stun::attr::xor_mapped_address);
   if (!mapped) mapped = m.address(stun::attr::mapped_address);
   if (!mapped || mapped->port == 0 || mapped->ip.is_unspecified()) return;
+  ++counters_.reflector_answers;
   const Candidate base = local_[t.base].c;
   // §5.1.3: the same address with the same base is redundant (no NAT: the
   // srflx candidate is the host candidate; two servers: the same mapping).
