@@ -129,7 +129,10 @@ class CallMedia {
     std::unique_ptr<ice::IceAgent> agent;
     bool in_use = true;         // false: bundled away or rejected
     bool connected = false;
+    bool selected[2] = {false, false};  // per component: ICE selected a pair
+    std::optional<std::pair<SocketAddress, SocketAddress>> provisional[2];  // best valid pair meanwhile
   };
+  void use_valid_pairs(Instant now, Transport& t);
 
   void make_transport(Instant now, const std::string& media, const StreamSockets& sockets, std::uint16_t components);
   void add_local_streams();

@@ -97,6 +97,7 @@ void CallMedia::update_state(Instant now) {
   for (auto& t : transports_) {
     while (auto e = t.agent->poll_event()) {
       if (auto* sel = std::get_if<ice::event::SelectedPairChanged>(&*e)) {
+        if (sel->pair.component >= 1 && sel->pair.component <= 2) t.selected[sel->pair.component - 1] = true;
         plane_->set_path(now, t.media, sel->pair.component, sel->pair.local.base, sel->pair.remote.address);
       } else if (auto* st = std::get_if<ice::event::StateChanged>(&*e)) {
         t.connected = st->state == ice::IceState::connected;
@@ -109,6 +110,8 @@ void CallMedia::update_state(Instant now) {
       }
     }
   }
+  for (auto& t : transports_)
+    if (t.in_use && (!t.selected[0] || !t.selected[1])) use_valid_pairs(now, t);
   check_ready();
   if (state_ == CallMediaState::negotiated) {
     const bool all = std::ranges::all_of(transports_, [](const Transport& t) { return !t.in_use || t.connected; });
@@ -127,6 +130,26 @@ void CallMedia::update_state(Instant now) {
     first_media_reported_ = true;
     const Instant at = *plane_->first_packet_at();
     events_.push_back({MediaEvent::Kind::first_media, {}, negotiated_at_ ? at - *negotiated_at_ : Duration{}});
+  }
+}
+
+// Until ICE selects a pair, media goes on the best valid pair (RFC 8445
+// §12.1 allows sending on a valid pair before selection): the first
+// packets then leave one round trip after the first successful check
+// instead of after the nomination's extra round trip.
+void CallMedia::use_valid_pairs(Instant now, Transport& t) {
+  if (state_ != CallMediaState::negotiated && state_ != CallMediaState::connected) return;
+  const auto pairs = t.agent->pairs();
+  for (std::uint16_t component = 1; component <= 2; ++component) {
+    if (t.selected[component - 1]) continue;
+    const ice::PairInfo* best = nullptr;
+    for (const auto& p : pairs)
+      if (p.valid && p.local.component == component && (!best || p.priority > best->priority)) best = &p;
+    if (!best) continue;
+    auto path = std::make_pair(best->local.base, best->remote.address);
+    if (t.provisional[component - 1] == path) continue;
+    t.provisional[component - 1] = path;
+    plane_->set_path(now, t.media, component, path.first, path.second);
   }
 }
 

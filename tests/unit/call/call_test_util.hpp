@@ -71,6 +71,7 @@ class CallPair {
     auto answer = b_->create_answer(now_);
     if (!answer) return ADD_FAILURE() << answer.error().message, false;
     answer_ = *answer;
+    if (answer_delay > Duration{}) run_for(answer_delay);  // the 200 OK's trip through the proxy
     if (auto e = a_->accept_answer(now_, *answer)) return ADD_FAILURE() << e->message, false;
     return true;
   }
@@ -102,6 +103,7 @@ class CallPair {
     run_until([] { return false; }, d);
   }
 
+  Duration answer_delay{};
   std::function<bool(const Transmit&)> drop = [](const Transmit&) { return false; };
   std::vector<MediaEvent> events_a, events_b;
   std::string offer_, answer_;
