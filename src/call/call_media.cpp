@@ -188,6 +188,9 @@ Result<std::string, CallError> CallMedia::create_answer(Instant now) {
 // media streams.
 void CallMedia::apply(Instant now, const sdp::Negotiated& n) {
   negotiated_at_ = now;
+  // A peer without ICE (RFC 8445 §3: no ice-ufrag in its description) gets
+  // media at its m=/c= address from our first socket, as before ICE.
+  std::vector<std::pair<Transport*, const sdp::NegotiatedStream*>> direct_paths;
   const sdp::NegotiatedStream* bundle_stream = nullptr;
   if (n.bundle && n.bundle_mline)
     for (const auto& s : n.streams)
@@ -211,16 +214,11 @@ void CallMedia::apply(Instant now, const sdp::Negotiated& n) {
                                          n.remote_ice_lite);
       for (const auto& c : carrier.remote_candidates)
         if (auto ic = from_sdp(c)) t->agent->add_remote_candidate(now, *ic);
-      // Without ICE on the other side: its m=/c= address is the only candidate.
-      if (!carrier.remote_ice)
-        if (auto a = carrier.remote_rtp()) {
-          ice::Candidate c;
-          c.foundation = "sdp";
-          c.priority = ice::candidate_priority(126, 65535, 1);
-          c.address = c.base = *a;
-          t->agent->add_remote_candidate(now, c);
-        }
-      t->agent->end_of_remote_candidates(now);
+      if (carrier.remote_ice) {
+        t->agent->end_of_remote_candidates(now);
+      } else {
+        direct_paths.push_back({t, &carrier});  // after the plane has the stream (below)
+      }
     }
     StreamSetup setup;
     setup.media = s->media;
@@ -241,6 +239,18 @@ void CallMedia::apply(Instant now, const sdp::Negotiated& n) {
     setup.srtp = s->srtp;
     setup.transport = rides_bundle ? bundle_stream->media : s->media;
     if (auto err = plane_->add_stream(now, setup)) fail(*err);
+  }
+  for (auto [t, s] : direct_paths) {
+    const StreamSockets& sockets = t->media == "video" && config_.video ? *config_.video : config_.audio;
+    auto rtp = s->remote_rtp();
+    if (!rtp || rtp->ip.is_unspecified() || sockets.rtp.empty()) {
+      fail("the peer offers no ICE and no usable address for " + t->media);
+      continue;
+    }
+    t->connected = t->selected[0] = t->selected[1] = true;
+    plane_->set_path(now, t->media, 1, sockets.rtp.front(), *rtp);
+    if (auto rtcp = s->remote_rtcp(); rtcp && !s->rtcp_mux && !sockets.rtcp.empty())
+      plane_->set_path(now, t->media, 2, sockets.rtcp.front(), *rtcp);
   }
   if (state_ != CallMediaState::failed) state_ = CallMediaState::negotiated;
   update_state(now);

@@ -51,6 +51,42 @@ def add_user(d, name, password):
                    check=True, capture_output=True)
 
 
+class Capture:
+    """tshark on loopback for the media range while a test runs (root only;
+    otherwise says why once and reports nothing)."""
+
+    def __init__(self, path):
+        self.path, self.proc = path, None
+        if os.geteuid() != 0 or shutil.which("tshark") is None:
+            print("tshark capture skipped: needs root and tshark", file=sys.stderr)
+            return
+        self.proc = subprocess.Popen(["tshark", "-q", "-i", "lo", "-f", "udp portrange 16384-16403", "-w", path],
+                                     stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+        deadline = time.time() + 10
+        while time.time() < deadline and "Capturing on" not in self.proc.stderr.readline():
+            pass
+
+    def finish(self):
+        """({protocol: frames}, text of malformed/warning packets) or (None, None)."""
+        if self.proc is None:
+            return None, None
+        time.sleep(0.5)
+        self.proc.send_signal(signal.SIGINT)
+        self.proc.wait(timeout=10)
+        heur = ["--enable-heuristic", "rtp_udp", "--enable-heuristic", "rtcp_udp"]
+        frames = subprocess.run(["tshark", "-r", self.path, *heur, "-T", "fields", "-e", "frame.protocols"],
+                                capture_output=True, text=True).stdout.split()
+        counts = {}
+        for protocols in frames:
+            last = [p for p in protocols.split(":") if p in ("stun", "rtp", "rtcp")]
+            if last:
+                counts[last[-1]] = counts.get(last[-1], 0) + 1
+        problems = subprocess.run(["tshark", "-r", self.path, *heur, "-Y",
+                                   "_ws.malformed || _ws.expert.severity >= warning"],
+                                  capture_output=True, text=True).stdout.strip()
+        return counts, problems
+
+
 def password_file(password):
     f = tempfile.NamedTemporaryFile("w", delete=False, suffix=".pw")
     f.write(password + "\n")
@@ -148,6 +184,7 @@ class CallsBetweenTwoConfabs(unittest.TestCase):
     def test_a_call_carries_alices_tone_to_bob_and_both_report_the_path(self):
         with tempfile.TemporaryDirectory() as tmp:
             heard = os.path.join(tmp, "bob-heard.wav")
+            capture = Capture(os.path.join(tmp, "call.pcap"))
             bob, first = start_listen(self.d, "bob@example.org", "--count", "1", "--send-audio", "tone:660",
                                       "--record-audio", heard)
             try:
@@ -180,6 +217,14 @@ class CallsBetweenTwoConfabs(unittest.TestCase):
             self.assertEqual(ended["event"], "call_ended")
             self.assertGreater(ended["media"]["streams"][0]["packets_received"], 100)
             self.assertAlmostEqual(dominant_frequency(heard), 440, delta=5)
+            # tshark dissects every STUN, RTP and RTCP packet of the call without complaint.
+            counts, problems = capture.finish()
+            print("tshark:", counts, file=sys.stderr)
+            if counts is not None:
+                self.assertGreater(counts.get("stun", 0), 2, counts)
+                self.assertGreater(counts.get("rtp", 0), 200, counts)
+                self.assertGreater(counts.get("rtcp", 0), 2, counts)
+                self.assertEqual(problems, "", problems)
 
     def test_carol_declines_and_the_caller_hears_declined(self):
         carol, _ = start_listen(self.d, "carol@example.org", "--decline", "--count", "1")
@@ -240,6 +285,53 @@ class CallsASippPhone(unittest.TestCase):
                     uas.wait()
             self.assertEqual(r.returncode, 0, r.stdout + r.stderr)
             self.assertEqual(json.loads(r.stdout.splitlines()[-1])["result"], "answered")
+
+
+@unittest.skipIf(shutil.which("sipp") is None or shutil.which("ffmpeg") is None, "sipp or ffmpeg not installed")
+class FfmpegReceivesOurOpus(unittest.TestCase):
+    """A phone without ICE (sipp answers, RFC 8445 §3 fallback: media to
+    its m=/c= address) whose media port is ffmpeg: ffmpeg decodes confab's
+    RTP with the Opus decoder it has, and hears the 440 Hz tone."""
+
+    def test_ffmpeg_decodes_the_tone_confab_sends(self):
+        # sipp's digest is MD5 only
+        with Confabd("sip.digest_algorithms=[\"MD5\",\"SHA-256\"]", sip=True) as d, \
+                tempfile.TemporaryDirectory() as work:
+            add_user(d, "bob@example.org", PASSWORD)
+            add_user(d, "alice@example.org", PASSWORD)
+            phone_port, rtp_port = free_udp_port(), free_udp_port()
+            while rtp_port % 2:
+                rtp_port = free_udp_port()
+            r = sipp_register(d, "bob", PASSWORD, "u1", local_port=phone_port)
+            self.assertEqual(r.returncode, 0, r.stdout[-2000:])
+            sdp = os.path.join(work, "in.sdp")
+            with open(sdp, "w") as f:
+                f.write("v=0\r\no=- 0 0 IN IP4 127.0.0.1\r\ns=confab\r\nc=IN IP4 127.0.0.1\r\nt=0 0\r\n"
+                        f"m=audio {rtp_port} RTP/AVP 111\r\na=rtpmap:111 opus/48000/2\r\n")
+            out = os.path.join(work, "ffmpeg-heard.wav")
+            ffmpeg = subprocess.Popen(["ffmpeg", "-nostdin", "-loglevel", "error", "-protocol_whitelist",
+                                       "file,udp,rtp", "-i", sdp, "-t", "2", "-ac", "1", "-ar", "48000", out],
+                                      stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+            uas = subprocess.Popen(["sipp", "-sf", os.path.join(os.path.dirname(__file__), "sipp", "opus_uas.xml"),
+                                    "-i", "127.0.0.1", "-p", str(phone_port), "-key", "ffport", str(rtp_port),
+                                    "-m", "1", "-nostdin", "-timeout", "30"],
+                                   stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, cwd=work)
+            try:
+                time.sleep(0.5)
+                r = confab(d, "call", "bob@example.org", "--from", "alice@example.org", "--duration", "4",
+                           "--send-audio", "tone:440", "--json")
+                ff_out, ff_err = ffmpeg.communicate(timeout=20)
+            finally:
+                for p in (uas, ffmpeg):
+                    if p.poll() is None:
+                        p.kill()
+                    p.wait()
+            self.assertEqual(r.returncode, 0, r.stdout + r.stderr)
+            report = json.loads(r.stdout.splitlines()[-1])["media"]
+            self.assertEqual(report["media_state"], "connected", report)
+            self.assertGreater(report["streams"][0]["packets_sent"], 150)
+            self.assertEqual(ffmpeg.returncode, 0, ff_err)
+            self.assertAlmostEqual(dominant_frequency(out), 440, delta=5)
 
 
 if __name__ == "__main__":
