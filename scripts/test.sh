@@ -3,11 +3,11 @@
 # test suite:
 #   1. dev build: unit, simulation, NAT lab (netns, as root) and interop tests
 #   2. ASan + UBSan build: the unit, simulation and interop tests again
-#   3. each libFuzzer target for FUZZ_SECONDS (default 30) on its corpus
+#   3. each libFuzzer target for FUZZ_SECONDS (default 20) on its corpus
 # Ends with one line "suite: N passed, M failed".
 set -euo pipefail
 cd "$(dirname "$0")/.."
-FUZZ_SECONDS=${FUZZ_SECONDS:-30}
+FUZZ_SECONDS=${FUZZ_SECONDS:-20}
 JOBS=${JOBS:-$(nproc)}
 export CCACHE_MAXSIZE=${CCACHE_MAXSIZE:-2G}
 

@@ -16,29 +16,56 @@
 namespace confab::stun {
 namespace detail {
 
+namespace {
+
+// One HMAC context per digest and thread, set up once. Fetching the HMAC
+// implementation from OpenSSL's provider and the digest by name cost more
+// than the MAC of a STUN message itself (over half of an ICE simulation's
+// time went there); a context re-initialised with a new key (and no
+// parameters) keeps its digest. thread_local: a cache of immutable
+// algorithm set-up, not shared state; each thread gets its own.
+struct HmacContexts {
+  std::unique_ptr<EVP_MAC, decltype(&EVP_MAC_free)> mac{EVP_MAC_fetch(nullptr, "HMAC", nullptr), &EVP_MAC_free};
+  std::unique_ptr<EVP_MAC_CTX, decltype(&EVP_MAC_CTX_free)> sha1{nullptr, &EVP_MAC_CTX_free};
+  std::unique_ptr<EVP_MAC_CTX, decltype(&EVP_MAC_CTX_free)> sha256{nullptr, &EVP_MAC_CTX_free};
+  bool sha1_ready = false, sha256_ready = false;
+
+  EVP_MAC_CTX* get(Hmac alg) {
+    auto& ctx = alg == Hmac::sha1 ? sha1 : sha256;
+    bool& ready = alg == Hmac::sha1 ? sha1_ready : sha256_ready;
+    if (!ctx && mac) ctx.reset(EVP_MAC_CTX_new(mac.get()));
+    if (!ctx) return nullptr;
+    if (!ready) {
+      char digest[] = "SHA1";
+      char digest256[] = "SHA256";
+      OSSL_PARAM params[] = {
+          OSSL_PARAM_construct_utf8_string(OSSL_MAC_PARAM_DIGEST, alg == Hmac::sha1 ? digest : digest256, 0),
+          OSSL_PARAM_construct_end()};
+      static constexpr std::uint8_t dummy[1] = {0};
+      if (EVP_MAC_init(ctx.get(), dummy, sizeof dummy, params) != 1) return nullptr;
+      ready = true;
+    }
+    return ctx.get();
+  }
+};
+
+}  // namespace
+
 Bytes hmac(Hmac alg, ByteView key, ByteView header, ByteView body) {
   // EVP_MAC rather than the one-shot HMAC(): it takes the header (with its
   // adjusted length) and the body as two pieces, so nothing is copied.
-  std::unique_ptr<EVP_MAC, decltype(&EVP_MAC_free)> mac(EVP_MAC_fetch(nullptr, "HMAC", nullptr),
-                                                        &EVP_MAC_free);
-  if (!mac) return {};
-  std::unique_ptr<EVP_MAC_CTX, decltype(&EVP_MAC_CTX_free)> ctx(EVP_MAC_CTX_new(mac.get()),
-                                                                &EVP_MAC_CTX_free);
+  thread_local HmacContexts contexts;
+  EVP_MAC_CTX* ctx = contexts.get(alg);
   if (!ctx) return {};
-  char digest[] = "SHA1";
-  char digest256[] = "SHA256";
-  OSSL_PARAM params[] = {
-      OSSL_PARAM_construct_utf8_string(OSSL_MAC_PARAM_DIGEST, alg == Hmac::sha1 ? digest : digest256, 0),
-      OSSL_PARAM_construct_end()};
   // An empty key is legal for HMAC, but OpenSSL wants a non-null pointer.
   static constexpr std::uint8_t empty_key[1] = {0};
   const std::uint8_t* key_data = key.empty() ? empty_key : key.data();
-  if (EVP_MAC_init(ctx.get(), key_data, key.size(), params) != 1) return {};
-  if (EVP_MAC_update(ctx.get(), header.data(), header.size()) != 1) return {};
-  if (!body.empty() && EVP_MAC_update(ctx.get(), body.data(), body.size()) != 1) return {};
+  if (EVP_MAC_init(ctx, key_data, key.size(), nullptr) != 1) return {};
+  if (EVP_MAC_update(ctx, header.data(), header.size()) != 1) return {};
+  if (!body.empty() && EVP_MAC_update(ctx, body.data(), body.size()) != 1) return {};
   Bytes out(EVP_MAX_MD_SIZE);
   std::size_t len = 0;
-  if (EVP_MAC_final(ctx.get(), out.data(), &len, out.size()) != 1) return {};
+  if (EVP_MAC_final(ctx, out.data(), &len, out.size()) != 1) return {};
   out.resize(len);
   return out;
 }
