@@ -83,6 +83,10 @@ int main(int argc, char** argv) {
   call_cmd->add_option("--ring-timeout", call.ring_timeout, "seconds to wait for an answer")
       ->capture_default_str()
       ->check(CLI::Range(1, 3600));
+  call_cmd->add_option("--hold-at", call.hold_at, "seconds after the answer to put the call on hold (re-INVITE)")
+      ->check(CLI::Range(0, 86400));
+  call_cmd->add_option("--resume-at", call.resume_at, "seconds after the answer to take it off hold")
+      ->check(CLI::Range(0, 86400));
   add_media(call_cmd, call.media);
 
   ListenOptions listen;

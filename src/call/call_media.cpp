@@ -135,17 +135,26 @@ std::optional<CallError> CallMedia::accept_answer(Instant now, std::string_view 
   }
   auto n = negotiator_.accept_answer(*sd);
   if (!n) {
+    if (established_) return CallError{n.error().sip_status(), n.error().message()};  // the old session stands
     fail("the answer does not fit our offer: " + n.error().message());
     return CallError{n.error().sip_status(), n.error().message()};
   }
-  apply(now, *n);
+  if (established_) {
+    apply_update(*n);
+  } else {
+    apply(now, *n);
+  }
   return std::nullopt;
 }
 
 std::optional<CallError> CallMedia::receive_offer(Instant now, std::string_view text) {
-  if (config_.offerer || remote_offer_) return CallError{500, "an offer was already received"};
   auto sd = sdp::parse(text);
   if (!sd) return CallError{400, "malformed SDP offer: " + sd.error().message()};
+  if (established_) {  // a re-offer: the transports stay
+    remote_offer_ = std::move(*sd);
+    return std::nullopt;
+  }
+  if (config_.offerer || remote_offer_) return CallError{500, "an offer was already received"};
   // Size the transports by what the offer allows: one for the BUNDLE group
   // (RFC 9143), one component where rtcp-mux is offered (RFC 5761).
   const bool bundle = sd->group("BUNDLE").has_value();
@@ -170,6 +179,13 @@ std::optional<CallError> CallMedia::receive_offer(Instant now, std::string_view 
 
 Result<std::string, CallError> CallMedia::create_answer(Instant now) {
   if (!remote_offer_) return unexpected(CallError{500, "no offer to answer"});
+  if (established_) {
+    auto answer = negotiator_.create_answer(*remote_offer_);
+    remote_offer_.reset();
+    if (!answer) return unexpected(CallError{answer.error().sip_status(), answer.error().message()});
+    apply_update(*negotiator_.negotiated());
+    return sdp::serialize(*answer);
+  }
   if (!ready()) return unexpected(CallError{500, "candidates are still being gathered"});
   add_local_streams();
   // A video stream bundled onto the audio transport: same port and candidates.
@@ -184,10 +200,29 @@ Result<std::string, CallError> CallMedia::create_answer(Instant now) {
   return sdp::serialize(*answer);
 }
 
+Result<std::string, CallError> CallMedia::create_reoffer(Instant, bool hold) {
+  if (!established_) return unexpected(CallError{500, "no session to change yet"});
+  if (hold) {
+    negotiator_.hold();
+  } else {
+    negotiator_.resume();
+  }
+  auto offer = negotiator_.create_offer();
+  if (!offer) return unexpected(CallError{offer.error().sip_status(), offer.error().message()});
+  return sdp::serialize(*offer);
+}
+
+// A re-negotiation changes what flows, not where: each stream's direction.
+void CallMedia::apply_update(const sdp::Negotiated& n) {
+  for (auto id : stream_ids_)
+    if (const sdp::NegotiatedStream* s = n.find(id)) plane_->set_direction(s->media, s->send(), s->recv());
+}
+
 // The agreement: which transports carry what, the peer's ICE side, and the
 // media streams.
 void CallMedia::apply(Instant now, const sdp::Negotiated& n) {
   negotiated_at_ = now;
+  established_ = true;
   // A peer without ICE (RFC 8445 §3: no ice-ufrag in its description) gets
   // media at its m=/c= address from our first socket, as before ICE.
   std::vector<std::pair<Transport*, const sdp::NegotiatedStream*>> direct_paths;

@@ -101,6 +101,14 @@ class CallMedia {
   // Answerer: the INVITE's offer; an error is what to answer the INVITE with.
   std::optional<CallError> receive_offer(Instant now, std::string_view offer);
   Result<std::string, CallError> create_answer(Instant now);
+  // Once established: a re-offer for a re-INVITE, putting the call on hold
+  // (RFC 3264 §8.4: sendonly, or inactive if the peer holds us too) or
+  // taking it off; its answer goes to accept_answer(), a refusal to
+  // cancel_reoffer(). The peer's re-offers go to receive_offer() and
+  // create_answer() as the first one did. ICE keeps its pairs (no restart).
+  Result<std::string, CallError> create_reoffer(Instant now, bool hold);
+  void cancel_reoffer() { negotiator_.cancel_offer(); }
+  bool on_hold() const { return negotiator_.on_hold(); }
 
   // --- I/O ------------------------------------------------------------------
   void handle_datagram(Instant now, const Datagram& d);
@@ -137,6 +145,7 @@ class CallMedia {
   void make_transport(Instant now, const std::string& media, const StreamSockets& sockets, std::uint16_t components);
   void add_local_streams();
   void apply(Instant now, const sdp::Negotiated& n);
+  void apply_update(const sdp::Negotiated& n);  // a re-negotiation: directions
   void check_ready();
   void update_state(Instant now);
   Transport* transport_for(const std::string& media);
@@ -153,6 +162,7 @@ class CallMedia {
   CallMediaState state_ = CallMediaState::gathering;
   CallMediaState before_close_ = CallMediaState::gathering;
   std::optional<Instant> negotiated_at_;
+  bool established_ = false;  // the first offer/answer is done
   bool first_media_reported_ = false;
   std::deque<MediaEvent> events_;
 };

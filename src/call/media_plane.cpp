@@ -85,6 +85,14 @@ void MediaPlane::set_path(Instant now, const std::string& transport, std::uint16
 
 void MediaPlane::stop_sending(const std::string& transport) { paths_[transport].stopped = true; }
 
+void MediaPlane::set_direction(const std::string& media, bool send, bool recv) {
+  for (auto& s : streams_)
+    if (s->setup.media == media) {
+      s->setup.send = send;
+      s->setup.recv = recv;
+    }
+}
+
 MediaPlane::Stream* MediaPlane::stream_for_rtp(const std::string& transport, std::uint8_t pt) {
   for (auto& s : streams_)
     if (s->setup.transport == transport && s->setup.payload_type == pt) return s.get();

@@ -84,6 +84,9 @@ class MediaPlane {
   // ICE selected (or changed) the pair of a transport's component.
   void set_path(Instant now, const std::string& transport, std::uint16_t component, const SocketAddress& local,
                 const SocketAddress& remote);
+  // A re-negotiation (hold/resume): whether the stream sends and receives.
+  // RTCP goes on either way (RFC 3264 §8.4).
+  void set_direction(const std::string& media, bool send, bool recv);
   // Consent was lost (RFC 7675): nothing more is sent on that transport.
   void stop_sending(const std::string& transport);
   // A datagram that is not STUN arrived on a transport's socket.

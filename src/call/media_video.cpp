@@ -13,10 +13,11 @@ void MediaPlane::video_tick(Instant now, Stream& s) {
   if (now - *s.next_frame_at > 5 * interval) s.next_frame_at = now;
   if (*s.next_frame_at > now) return;
   *s.next_frame_at += interval;
-  if (!s.setup.send || !s.vp8_encoder || !options_.video_source) {
-    s.next_frame_at.reset();  // nothing to send: no timer
+  if (!s.vp8_encoder || !options_.video_source) {
+    s.next_frame_at.reset();  // nothing to send, ever: no timer
     return;
   }
+  if (!s.setup.send) return;  // on hold: the clock runs, nothing goes
   const std::uint32_t ts = s.ts_base + static_cast<std::uint32_t>(s.frames_made * (90000 / fps));
   ++s.frames_made;
   auto frames = s.vp8_encoder->encode(options_.video_source->next_frame());

@@ -147,6 +147,7 @@ int run_call(const CallOptions& o) {
   const Instant start = Clock::now();
   std::optional<Instant> hang_up_at, stop_by;
   bool hung_up = false, done = false, interrupted = false, ring_timeout = false, invited = false;
+  bool held = false, resumed = false;
   std::string outcome;
   int status = 0;
   std::string reason;
@@ -207,6 +208,28 @@ int run_call(const CallOptions& o) {
                 hang_up(now);
               }
             break;
+          case Kind::reinvite_answered:
+            if (media) {
+              if (auto err = media->media->accept_answer(now, e.sdp))
+                std::fprintf(stderr, "confab call: the re-INVITE's answer: %s\n", err->message.c_str());
+              else
+                std::fprintf(stderr, "%s\n", media->media->on_hold() ? "on hold" : "resumed");
+            }
+            break;
+          case Kind::reinvite_failed:
+            std::fprintf(stderr, "re-INVITE refused (%s): the call goes on as it was\n",
+                         status_text(e.status, e.reason).c_str());
+            if (media) media->media->cancel_reoffer();
+            break;
+          case Kind::reinvite:  // the callee changes the session: answer as for the first offer
+            if (media && !media->media->receive_offer(now, e.sdp)) {
+              if (auto answer = media->media->create_answer(now)) {
+                ua.answer_reinvite(now, *answer);
+                break;
+              }
+            }
+            ua.reject_reinvite(now, 488);
+            break;
           case Kind::call_failed: {
             auto [what, exit] = classify(e);
             outcome = what, status = e.status, reason = e.reason, code = exit;
@@ -235,6 +258,22 @@ int run_call(const CallOptions& o) {
         if (media && timeline.answered && !timeline.connected_after && !hung_up &&
             now >= *timeline.answered + std::chrono::seconds(o.media.media_timeout))
           media->media->give_up(now);  // reported (and hung up) through the failed event next round
+        // Hold and resume at the asked moments (a re-INVITE each; RFC 3264 §8.4).
+        auto reoffer = [&](bool hold) {
+          auto sdp = media->media->create_reoffer(now, hold);
+          if (sdp && ua.reinvite(now, *sdp)) {
+            std::fprintf(stderr, "%s\n", hold ? "putting the call on hold" : "taking the call off hold");
+          } else {
+            if (sdp) media->media->cancel_reoffer();
+            std::fprintf(stderr, "confab call: cannot %s now\n", hold ? "hold" : "resume");
+          }
+        };
+        if (media && timeline.answered && !hung_up && o.hold_at > 0 && !held &&
+            now >= *timeline.answered + std::chrono::seconds(o.hold_at))
+          held = true, reoffer(true);
+        if (media && timeline.answered && !hung_up && o.resume_at > 0 && held && !resumed &&
+            now >= *timeline.answered + std::chrono::seconds(o.resume_at) && ua.call_state() == CallState::active)
+          resumed = true, reoffer(false);
         if (stop_requested() && !hung_up) interrupted = true, hang_up(now);
         if (hang_up_at && now >= *hang_up_at) hang_up(now);
         if (outcome.empty() && now >= start + std::chrono::seconds(o.ring_timeout)) ring_timeout = true, hang_up(now);
@@ -330,6 +369,21 @@ int run_listen(const ListenOptions& o) {
               }
             }
             break;
+          case Kind::reinvite: {
+            // The caller changes the session (hold, resume): answer like the first offer.
+            std::optional<std::string> answer;
+            if (media && !media->media->receive_offer(now, e.sdp))
+              if (auto a = media->media->create_answer(now)) answer = *a;
+            if (answer) {
+              ua.answer_reinvite(now, *answer);
+              auto j = json_of(e);
+              j["event"] = "session_changed";
+              line(o.account.json, j, "the caller changed the session (re-INVITE answered)");
+            } else {
+              ua.reject_reinvite(now, 488);
+            }
+            break;
+          }
           case Kind::answered:
             line(o.account.json, json_of(e), "answered call from " + e.peer);
             if (o.duration > 0) hang_up_at = now + std::chrono::seconds(o.duration);

@@ -21,6 +21,8 @@ struct CallOptions {
   std::string target;         // USER@DOMAIN or a sip: URI
   int duration = 0;           // seconds to stay in the call after the answer
   int ring_timeout = 60;      // seconds to wait for an answer before giving up (CANCEL)
+  int hold_at = 0;            // seconds after the answer to put the call on hold (re-INVITE); 0: never
+  int resume_at = 0;          // seconds after the answer to take it off hold; 0: never
   MediaCliOptions media;
 };
 

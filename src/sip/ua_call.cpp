@@ -76,6 +76,22 @@ Message UserAgent::ack_for_2xx(const Message& response) {
   return ack;
 }
 
+// §17.1.1.3: the ACK for a non-2xx final response is part of the INVITE
+// transaction: same branch, the request's From and Route, the response's To.
+void UserAgent::ack_non_2xx(ClientTx& ctx, const Message& response) {
+  if (response.status < 300 || response.headers.empty()) return;  // a timeout has nothing to ACK
+  Message ack = make_request("ACK", ctx.request.request_uri);
+  ack.append(HeaderId::via, *ctx.request.value(HeaderId::via));
+  ack.append(HeaderId::max_forwards, "70");
+  ack.append(HeaderId::from, *ctx.request.value(HeaderId::from));
+  ack.append(HeaderId::to, *response.value(HeaderId::to));
+  ack.append(HeaderId::call_id, dialog_.call_id);
+  ack.append(HeaderId::cseq, std::to_string(ctx.request.cseq()->number) + " ACK");
+  for (auto r : ctx.request.values(HeaderId::route)) ack.append(HeaderId::route, r);
+  auto text = serialize(ack);
+  ctx.tx.send_ack(Bytes(text.begin(), text.end()));
+}
+
 void UserAgent::on_invite_final(Instant now, ClientTx& ctx, int status, const Message& response) {
   if (status >= 200 && status < 300) {
     if (!ack_.empty()) {  // a retransmitted 2xx: our ACK was lost
@@ -104,18 +120,7 @@ void UserAgent::on_invite_final(Instant now, ClientTx& ctx, int status, const Me
     push(std::move(e));
     return;
   }
-  if (status >= 300 && !response.headers.empty()) {  // a real response (not a timeout): ACK it
-    Message ack = make_request("ACK", ctx.request.request_uri);
-    ack.append(HeaderId::via, *ctx.request.value(HeaderId::via));
-    ack.append(HeaderId::max_forwards, "70");
-    ack.append(HeaderId::from, *ctx.request.value(HeaderId::from));
-    ack.append(HeaderId::to, *response.value(HeaderId::to));
-    ack.append(HeaderId::call_id, dialog_.call_id);
-    ack.append(HeaderId::cseq, std::to_string(ctx.request.cseq()->number) + " ACK");
-    for (auto r : ctx.request.values(HeaderId::route)) ack.append(HeaderId::route, r);
-    auto text = serialize(ack);
-    ctx.tx.send_ack(Bytes(text.begin(), text.end()));
-  }
+  ack_non_2xx(ctx, response);
   if ((status == 401 || status == 407) && state_ != CallState::cancelling &&
       accept_challenge(response, ctx.with_credentials)) {
     ++dialog_.local_cseq;
@@ -145,12 +150,16 @@ void UserAgent::send_cancel(Instant now) {
   start_client(now, std::move(c), Purpose::cancel);
 }
 
-void UserAgent::send_in_dialog(Instant now, std::string_view method, Purpose purpose) {
+Message UserAgent::in_dialog_request(std::string_view method) {
   ++dialog_.local_cseq;
   Message m = new_request(method, dialog_.remote_target, with_tag(dialog_.local_uri, dialog_.local_tag),
                           with_tag(dialog_.remote_uri, dialog_.remote_tag), dialog_.call_id, dialog_.local_cseq);
   add_routes(m, dialog_.route_set);
-  start_client(now, std::move(m), purpose);
+  return m;
+}
+
+void UserAgent::send_in_dialog(Instant now, std::string_view method, Purpose purpose) {
+  start_client(now, in_dialog_request(method), purpose);
 }
 
 void UserAgent::hang_up(Instant now) {

@@ -19,6 +19,9 @@ const char* to_string(UaEvent::Kind k) {
     case UaEvent::Kind::call_failed: return "call_failed";
     case UaEvent::Kind::incoming_call: return "incoming_call";
     case UaEvent::Kind::call_ended: return "call_ended";
+    case UaEvent::Kind::reinvite: return "reinvite";
+    case UaEvent::Kind::reinvite_answered: return "reinvite_answered";
+    case UaEvent::Kind::reinvite_failed: return "reinvite_failed";
   }
   return "?";
 }
@@ -133,6 +136,7 @@ void UserAgent::on_final(Instant now, ClientTx& ctx, int status, const Message& 
   switch (ctx.purpose) {
     case Purpose::reg: on_register_final(now, ctx, status, response); break;
     case Purpose::invite: on_invite_final(now, ctx, status, response); break;
+    case Purpose::reinvite: on_reinvite_final(now, ctx, status, response); break;
     case Purpose::bye:
       if (state_ == CallState::terminating) end_call(UaEvent::of(UaEvent::Kind::call_ended, status, std::string(response.reason)));
       break;

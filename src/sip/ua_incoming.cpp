@@ -10,8 +10,8 @@ namespace confab::sip {
 void UserAgent::on_invite(Instant now, const Message& request, const Datagram& d, const std::string& key) {
   auto& stx = servers_.at(key);
   auto to = request.to();
-  if (to && to->tag()) {  // a re-INVITE: we do not renegotiate yet
-    respond(now, stx, make_response(request, 488, {}, dialog_.local_tag));
+  if (to && to->tag()) {  // a re-INVITE (ua_reinvite.cpp)
+    on_reinvite(now, request, key);
     return;
   }
   if (state_ != CallState::idle) {
@@ -76,6 +76,7 @@ void UserAgent::retransmit_ok(Instant now) {
   if (!ok_retransmit_at_ || now < *ok_retransmit_at_) return;
   if (ok_give_up_at_ && now >= *ok_give_up_at_) {
     ok_retransmit_at_.reset();
+    reinvite_answering_ = false;
     if (state_ == CallState::answering) {
       send_in_dialog(now, "BYE", Purpose::bye);
       state_ = CallState::terminating;
@@ -89,6 +90,12 @@ void UserAgent::retransmit_ok(Instant now) {
 
 void UserAgent::on_ack(Instant, const Message& request) {
   if (request.call_id() != dialog_.call_id) return;
+  if (reinvite_answering_) {  // the ACK for our 2xx to their re-INVITE
+    reinvite_answering_ = false;
+    ok_retransmit_at_.reset();
+    ok_give_up_at_.reset();
+    return;
+  }
   if (state_ != CallState::answering) return;  // a retransmitted ACK
   ok_retransmit_at_.reset();
   ok_give_up_at_.reset();

@@ -48,6 +48,9 @@ struct UaEvent {
     call_failed,          // our INVITE: final non-2xx or timeout (408): status, reason
     incoming_call,        // an INVITE for us: peer = From URI; answer() or decline()
     call_ended,           // BYE/CANCEL done; by_peer when the other side ended it
+    reinvite,             // the peer's re-INVITE (sdp: its new offer): answer_reinvite() or reject_reinvite()
+    reinvite_answered,    // our re-INVITE got a 2xx (sdp: the answer; ACK sent)
+    reinvite_failed,      // our re-INVITE got a final non-2xx: the session stays as it was (§14.1)
   } kind = Kind::registered;
   int status = 0;
   std::string reason;
@@ -115,6 +118,13 @@ class UserAgent {
   void answer(Instant now, std::optional<std::string> sdp = std::nullopt);
   void decline(Instant now, int status = 603);
   CallState call_state() const { return state_; }
+
+  // --- re-INVITE (ua_reinvite.cpp, RFC 3261 §14): a new offer inside the
+  // active dialog (hold, resume, ICE restart). False when not active or one
+  // is already pending either way.
+  bool reinvite(Instant now, std::string sdp);
+  void answer_reinvite(Instant now, std::string sdp);
+  void reject_reinvite(Instant now, int status = 488);
   const Dialog& dialog() const { return dialog_; }
   // No transaction still wants to send or hear anything.
   bool quiescent() const;
@@ -126,7 +136,7 @@ class UserAgent {
   std::optional<UaEvent> poll_event();
 
  private:
-  enum class Purpose : std::uint8_t { reg, invite, cancel, bye, other };
+  enum class Purpose : std::uint8_t { reg, invite, reinvite, cancel, bye, other };
   struct ClientTx {
     ClientTransaction tx;
     Message request;
@@ -167,9 +177,15 @@ class UserAgent {
   void on_invite_provisional(Instant now, const Message& response);
   void on_invite_final(Instant now, ClientTx& ctx, int status, const Message& response);
   void send_cancel(Instant now);
+  Message in_dialog_request(std::string_view method);  // next CSeq, the dialog's tags and route set
   void send_in_dialog(Instant now, std::string_view method, Purpose purpose);
   Message ack_for_2xx(const Message& response);
   void end_call(UaEvent e);
+
+  // ua_reinvite.cpp
+  void on_reinvite(Instant now, const Message& request, const std::string& key);
+  void on_reinvite_final(Instant now, ClientTx& ctx, int status, const Message& response);
+  void ack_non_2xx(ClientTx& ctx, const Message& response);
 
   // ua_incoming.cpp
   void on_invite(Instant now, const Message& request, const Datagram& d, const std::string& key);
@@ -202,6 +218,12 @@ class UserAgent {
   bool cancel_pending_ = false;      // hang_up() before any provisional
   bool provisional_seen_ = false;    // our INVITE got a 1xx (100 included): CANCEL may go
   Bytes ack_;                        // our ACK for the 2xx, resent on each retransmission
+  // re-INVITEs: ours waiting for its final response; theirs waiting for our
+  // answer (its server transaction key) or, answered, for the ACK.
+  bool reinvite_pending_ = false;
+  Bytes reinvite_ack_;
+  std::string reinvite_key_;
+  bool reinvite_answering_ = false;
   Bytes ok_;                         // our 2xx, retransmitted until the ACK (§13.3.1.4)
   SocketAddress ok_to_;
   Duration ok_interval_{};

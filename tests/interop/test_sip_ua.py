@@ -226,6 +226,27 @@ class CallsBetweenTwoConfabs(unittest.TestCase):
                 self.assertGreater(counts.get("rtcp", 0), 2, counts)
                 self.assertEqual(problems, "", problems)
 
+    def test_alice_puts_bob_on_hold_and_takes_him_off_with_re_invites(self):
+        bob, _ = start_listen(self.d, "bob@example.org", "--count", "1")
+        try:
+            r = confab(self.d, "call", "bob@example.org", "--from", "alice@example.org", "--duration", "6",
+                       "--hold-at", "2", "--resume-at", "4", "--json")
+            out, err = bob.communicate(timeout=20)
+        finally:
+            if bob.poll() is None:
+                bob.kill()
+        self.assertEqual(r.returncode, 0, r.stdout + r.stderr)
+        self.assertIn("on hold", r.stderr)
+        self.assertIn("resumed", r.stderr)
+        events = [json.loads(line) for line in out.splitlines()]
+        self.assertEqual([e["event"] for e in events].count("session_changed"), 2, out)
+        alice = json.loads(r.stdout.splitlines()[-1])["media"]["streams"][0]
+        bob_media = events[-1]["media"]["streams"][0]
+        # Bob (held, recvonly) was silent for the 2 s of the hold; Alice kept sending.
+        self.assertGreater(alice["packets_sent"], 270)
+        self.assertLess(bob_media["packets_sent"], 230)
+        self.assertGreater(bob_media["packets_sent"], 150)
+
     def test_carol_declines_and_the_caller_hears_declined(self):
         carol, _ = start_listen(self.d, "carol@example.org", "--decline", "--count", "1")
         try:

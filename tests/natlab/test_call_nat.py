@@ -57,22 +57,29 @@ def expect_direct(a, b):
     return True
 
 
-def dominant_frequency(path, lo=100, hi=2000):
+def tone_share(path, freq=440):
+    """How much of the middle half of a 48 kHz recording is the tone at
+    `freq`: its Goertzel power over the sum at `freq` and 24 other
+    frequencies across 200..2000 Hz (a clean tone gives ~1; noise, silence
+    or concealment artefacts ~1/25). Decimated by 2, enough below 12 kHz."""
     with wave.open(path) as w:
         raw = w.readframes(w.getnframes())
     samples = struct.unpack("<%dh" % (len(raw) // 2), raw)
-    samples = samples[len(samples) // 3: len(samples) // 3 + 9600]
+    n = len(samples)
+    samples = samples[n // 4: 3 * n // 4: 2]
     if len(samples) < 4800:
-        return 0
+        return 0.0
 
     def power(f):
-        k = 2 * math.cos(2 * math.pi * f / 48000)
+        k = 2 * math.cos(2 * math.pi * f / 24000)
         s1 = s2 = 0.0
         for x in samples:
             s1, s2 = x + k * s1 - s2, s1
         return s1 * s1 + s2 * s2 - k * s1 * s2
-    coarse = max(range(lo, hi, 10), key=power)
-    return max(range(coarse - 10, coarse + 11), key=power)
+    others = [200 + 75 * i for i in range(25) if abs(200 + 75 * i - freq) > 40]
+    target = power(freq)
+    total = target + sum(power(f) for f in others)
+    return target / total if total else 0.0
 
 
 class CallMatrix(unittest.TestCase):
@@ -169,7 +176,9 @@ class CallMatrix(unittest.TestCase):
         ended = [l for l in result["callee"] if l.get("event") == "call_ended"]
         self.assertTrue(ended, name + "\n" + result["log"])
         self.assertGreater(ended[0]["media"]["streams"][0]["packets_received"], 25 * DURATION, name)
-        self.assertAlmostEqual(dominant_frequency(result["heard"]), 440, delta=6, msg=name)
+        share = tone_share(result["heard"])
+        print("%s: tone share %.3f" % (name, share), file=sys.stderr)
+        self.assertGreater(share, 0.8, name)  # what Bob heard is Alice's tone
 
     def check_no_path(self, result, name, a, b):
         r, report = result["proc"], result["report"]
@@ -242,7 +251,7 @@ class CallMatrix(unittest.TestCase):
         self.assertGreater(audio["packets_lost"], 0, audio)  # ~5 % of what the callee sent
         self.assertGreater(audio["jitter_ms"], 1.0, audio)
         self.assertLess(audio["mos"], 4.4, audio)
-        self.assertAlmostEqual(dominant_frequency(res["heard"]), 440, delta=6)
+        self.assertGreater(tone_share(res["heard"]), 0.5)  # 5 % loss: concealment, still mostly the tone
 
 
 if __name__ == "__main__":

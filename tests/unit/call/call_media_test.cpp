@@ -176,3 +176,50 @@ TEST(CallMedia, AMalformedAnswerIsRefusedWithAClearError) {
 
 }  // namespace
 }  // namespace confab::call
+
+namespace confab::call {
+namespace {
+
+using namespace test;
+
+// RFC 3264 §8.4: A holds (sendonly), B answers recvonly and stops sending;
+// A resumes and B sends again. ICE keeps its pair throughout.
+TEST(CallMedia, HoldAndResumeWithReOffers) {
+  auto a = party(true, "192.0.2.1", false);
+  auto b = party(false, "192.0.2.2", false);
+  CallPair call(a, b);
+  ASSERT_TRUE(call.negotiate());
+  ASSERT_TRUE(call.run_until([&] { return call.a().state() == CallMediaState::connected; }, 5s));
+  call.run_for(1s);
+  auto sent_by_b = [&] { return call.b().plane().report(call.now())[0].packets_sent; };
+  auto sent_by_a = [&] { return call.a().plane().report(call.now())[0].packets_sent; };
+
+  auto hold = call.a().create_reoffer(call.now(), true);
+  ASSERT_TRUE(hold);
+  EXPECT_NE(hold->find("a=sendonly"), std::string::npos);
+  EXPECT_EQ(call.b().receive_offer(call.now(), *hold), std::nullopt);
+  auto held = call.b().create_answer(call.now());
+  ASSERT_TRUE(held);
+  EXPECT_NE(held->find("a=recvonly"), std::string::npos);
+  ASSERT_EQ(call.a().accept_answer(call.now(), *held), std::nullopt);
+  EXPECT_TRUE(call.a().on_hold());
+  call.run_for(100ms);
+  const auto b_before = sent_by_b(), a_before = sent_by_a();
+  call.run_for(1s);
+  EXPECT_EQ(sent_by_b(), b_before);           // the held side is silent
+  EXPECT_GE(sent_by_a(), a_before + 45);      // the holder may still send (music on hold)
+
+  auto resume = call.a().create_reoffer(call.now(), false);
+  ASSERT_TRUE(resume);
+  EXPECT_NE(resume->find("a=sendrecv"), std::string::npos);
+  ASSERT_EQ(call.b().receive_offer(call.now(), *resume), std::nullopt);
+  auto resumed = call.b().create_answer(call.now());
+  ASSERT_TRUE(resumed);
+  ASSERT_EQ(call.a().accept_answer(call.now(), *resumed), std::nullopt);
+  call.run_for(1s);
+  EXPECT_GE(sent_by_b(), b_before + 45);
+  EXPECT_EQ(call.a().state(), CallMediaState::connected);
+}
+
+}  // namespace
+}  // namespace confab::call

@@ -221,6 +221,48 @@ TEST(UserAgent, CarriesTheMediaLayersOfferAndAnswerEvenAfterADigestChallenge) {
   EXPECT_EQ(invites_with_offer, w.count("INVITE"));  // the one resent with credentials too, if any
 }
 
+TEST(UserAgent, AReInviteThroughTheProxyChangesTheSessionAndIsAcked) {
+  World w;
+  w.register_both();
+  ASSERT_TRUE(w.alice.call(w.now, "sip:bob@example.org", std::string("v=0\r\ns=first\r\n")));
+  w.run_for(100ms);
+  w.bob.answer(w.now, std::string("v=0\r\ns=answer\r\n"));
+  w.run_for(100ms);
+  ASSERT_EQ(w.alice.call_state(), CallState::active);
+  ASSERT_EQ(w.bob.call_state(), CallState::active);
+
+  // Alice puts Bob on hold; Bob answers the new offer.
+  ASSERT_TRUE(w.alice.reinvite(w.now, "v=0\r\ns=hold\r\na=sendonly\r\n"));
+  EXPECT_FALSE(w.alice.reinvite(w.now, "v=0\r\n"));  // one at a time
+  w.run_for(100ms);
+  ASSERT_TRUE(has(w.bob_events, UaEvent::Kind::reinvite));
+  EXPECT_EQ(w.bob_events.back().sdp, "v=0\r\ns=hold\r\na=sendonly\r\n");
+  w.bob.answer_reinvite(w.now, "v=0\r\ns=held\r\na=recvonly\r\n");
+  w.run_for(100ms);
+  ASSERT_TRUE(has(w.alice_events, UaEvent::Kind::reinvite_answered, 200));
+  EXPECT_EQ(w.alice_events.back().sdp, "v=0\r\ns=held\r\na=recvonly\r\n");
+  w.run_for(5s);  // Bob's 2xx got its ACK: no retransmissions
+  const std::size_t settled = w.wire.size();
+  w.run_for(5s);
+  EXPECT_EQ(w.wire.size(), settled);
+
+  // Bob's own re-INVITE, refused: the call goes on.
+  ASSERT_TRUE(w.bob.reinvite(w.now, "v=0\r\ns=bob\r\n"));
+  w.run_for(100ms);
+  ASSERT_TRUE(has(w.alice_events, UaEvent::Kind::reinvite));
+  w.alice.reject_reinvite(w.now, 488);
+  w.run_for(100ms);
+  ASSERT_TRUE(has(w.bob_events, UaEvent::Kind::reinvite_failed, 488));
+  EXPECT_EQ(w.bob.call_state(), CallState::active);
+  EXPECT_EQ(w.alice.call_state(), CallState::active);
+  EXPECT_EQ(w.count("INVITE"), 3u * 2u);  // each INVITE crossed two links (via the proxy)
+
+  w.alice.hang_up(w.now);
+  w.run_for(1s);
+  EXPECT_EQ(w.alice.call_state(), CallState::idle);
+  EXPECT_EQ(w.bob.call_state(), CallState::idle);
+}
+
 TEST(UserAgent, TheCallerHangsUpWithAByeThroughTheProxy) {
   World w;
   w.register_both();
