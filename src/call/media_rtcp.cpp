@@ -127,8 +127,8 @@ void MediaPlane::handle_rtcp(Instant now, const std::string& transport, Bytes pa
   }
 }
 
-// What iChat called optimising the AV streams: the peer's loss reports steer
-// the bitrate. Video: above 10 % loss down 15 % (not below the floor), under
+// What iChat called optimising the AV streams: the peer's loss reports (and
+// our retransmissions) steer the bitrate. Video: above 10 % loss down 15 % (not below the floor), under
 // 2 % up 5 % (not above the configured rate), at most once a second. Audio:
 // Opus's FEC is told the loss so it spends bits on redundancy.
 void MediaPlane::adapt_bitrate(Instant now, Stream& s, double loss, std::optional<Duration>) {
@@ -138,6 +138,13 @@ void MediaPlane::adapt_bitrate(Instant now, Stream& s, double loss, std::optiona
   }
   if (!s.vp8_encoder) return;
   if (s.last_adapted && now - *s.last_adapted < std::chrono::seconds(1)) return;
+  // NACKs repair loss before the receiver reports it, so its fraction lost
+  // understates what the path dropped: what we had to resend counts too.
+  const std::uint64_t sent = s.packets_sent - s.sent_at_adaptation;
+  const std::uint64_t resent = s.retransmitted - s.retransmitted_at_adaptation;
+  if (sent > resent && sent > 0) loss = std::max(loss, static_cast<double>(resent) / static_cast<double>(sent - resent));
+  s.sent_at_adaptation = s.packets_sent;
+  s.retransmitted_at_adaptation = s.retransmitted;
   int next = s.bitrate_kbps;
   if (loss > 0.10) {
     next = std::max(options_.video_min_bitrate_kbps, static_cast<int>(s.bitrate_kbps * 0.85));

@@ -56,6 +56,7 @@ struct MediaPlane::Stream {
   std::uint64_t nacks_sent = 0, retransmitted = 0, plis_sent = 0, plis_received = 0, frames_decoded = 0;
   int bitrate_kbps = 0;
   std::optional<Instant> last_adapted;
+  std::uint64_t sent_at_adaptation = 0, retransmitted_at_adaptation = 0;
 };
 
 }  // namespace confab::call

@@ -247,6 +247,35 @@ class CallsBetweenTwoConfabs(unittest.TestCase):
         self.assertLess(bob_media["packets_sent"], 230)
         self.assertGreater(bob_media["packets_sent"], 150)
 
+    def test_a_video_call_with_srtp_bundles_audio_and_video_on_one_port(self):
+        with tempfile.TemporaryDirectory() as tmp:
+            seen = os.path.join(tmp, "bob-saw.y4m")
+            bob, _ = start_listen(self.d, "bob@example.org", "--count", "1", "--srtp", "required",
+                                  "--record-video", seen)
+            try:
+                r = confab(self.d, "call", "bob@example.org", "--from", "alice@example.org", "--duration", "3",
+                           "--srtp", "required", "--video", "pattern:160x120@15", "--json")
+                out, err = bob.communicate(timeout=20)
+            finally:
+                if bob.poll() is None:
+                    bob.kill()
+            self.assertEqual(r.returncode, 0, r.stdout + r.stderr)
+            self.assertEqual(bob.returncode, 0, out + err)
+            alice = json.loads(r.stdout.splitlines()[-1])["media"]
+            self.assertEqual([s["media"] for s in alice["streams"]], ["audio", "video"])
+            self.assertTrue(all(s["srtp"] for s in alice["streams"]), alice)
+            video_path = [p for p in alice["paths"] if p["media"] == "video"][0]
+            self.assertTrue(video_path["bundled"], alice["paths"])
+            bob_media = json.loads(out.splitlines()[-1])["media"]
+            bob_video = [s for s in bob_media["streams"] if s["media"] == "video"][0]
+            self.assertGreater(bob_video["packets_received"], 30)
+            self.assertEqual(bob_video["srtp_failures"], 0)
+            self.assertGreater(bob_video["frames_played"], 30)  # decoded pictures
+            with open(seen, "rb") as f:
+                data = f.read()
+            self.assertTrue(data.startswith(b"YUV4MPEG2 W160 H120"), data[:40])
+            self.assertGreater(data.count(b"FRAME"), 30)
+
     def test_carol_declines_and_the_caller_hears_declined(self):
         carol, _ = start_listen(self.d, "carol@example.org", "--decline", "--count", "1")
         try:

@@ -223,3 +223,35 @@ TEST(CallMedia, HoldAndResumeWithReOffers) {
 
 }  // namespace
 }  // namespace confab::call
+
+namespace confab::call {
+namespace {
+
+using namespace test;
+
+// What iChat called optimising the AV streams: heavy loss reported by the
+// peer brings the video bitrate down, to the floor at most; audio's FEC is
+// told the loss.
+TEST(CallMedia, ReportedLossLowersTheVideoBitrate) {
+  auto a = party(true, "192.0.2.1", true);
+  auto b = party(false, "192.0.2.2", true);
+  a.media.video_source = open_video_source("pattern:160x120@15").value();
+  a.media.video_bitrate_kbps = 400;
+  a.media.video_min_bitrate_kbps = 100;
+  CallPair call(a, b);
+  int n = 0;
+  call.drop = [&](const Transmit& t) {  // a fifth of A's video RTP is lost
+    const bool video_rtp = t.bytes.size() > 1 && t.bytes[0] >= 128 && (t.bytes[1] & 0x7f) == 96;
+    return video_rtp && t.local.ip == sa("192.0.2.1:0").ip && ++n % 5 == 0;
+  };
+  ASSERT_TRUE(call.negotiate());
+  call.run_for(8s);
+  auto ra = call.a().plane().report(call.now());
+  ASSERT_EQ(ra.size(), 2u);
+  ASSERT_TRUE(ra[1].remote_loss_percent);
+  EXPECT_LT(ra[1].current_bitrate_kbps, 400);
+  EXPECT_GE(ra[1].current_bitrate_kbps, 100);
+}
+
+}  // namespace
+}  // namespace confab::call
