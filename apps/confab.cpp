@@ -42,6 +42,11 @@ int main(int argc, char** argv) {
         ->capture_default_str()
         ->check(CLI::Range(1, 86400));
     cmd->add_flag("--json", a.json, "print JSON lines instead of text");
+    cmd->add_option("--transport", a.transport, "udp, or tls: SIP over TLS to the server (port 5061 by default)")
+        ->capture_default_str()
+        ->check(CLI::IsMember({"udp", "tls"}));
+    cmd->add_option("--ca-file", a.ca_file, "with --transport tls: trust this PEM certificate (e.g. confabd's)");
+    cmd->add_flag("--insecure", a.insecure, "with --transport tls: accept any server certificate");
   };
   auto add_media = [](CLI::App* cmd, MediaCliOptions& m) {
     auto* g = cmd->add_option_group("media", "what the call sends and records (Opus audio, VP8 video over RTP)");
@@ -49,9 +54,11 @@ int main(int argc, char** argv) {
     g->add_option("--record-audio", m.record_audio, "write the received audio to this WAV file (48 kHz mono)");
     g->add_option("--video", m.video, "send video: pattern[:WxH@FPS] (default 320x240@15) or a Y4M file");
     g->add_option("--record-video", m.record_video, "write the received video to this Y4M file");
-    g->add_option("--srtp", m.srtp, "off | optional | required: SRTP with SDES keys (sent in the SIP body)")
+    g->add_option("--srtp", m.srtp,
+                  "auto | off | optional | required: SRTP with SDES keys, which travel in the SIP body "
+                  "(auto: required over --transport tls, off over udp)")
         ->capture_default_str()
-        ->check(CLI::IsMember({"off", "optional", "required"}));
+        ->check(CLI::IsMember({"auto", "off", "optional", "required"}));
     g->add_option("--media-ports", m.media_ports, "UDP port range for media (iChat: 16384-16403)")
         ->capture_default_str();
     g->add_option("--reflector", m.reflector,

@@ -35,7 +35,12 @@ std::optional<std::string> MediaPlane::add_stream(Instant now, const StreamSetup
     auto d = media::OpusDecoder::create(1);
     if (!d) return "Opus decoder: " + d.error().message;
     s->opus_decoder.emplace(std::move(*d));
-    s->jitter.emplace(rtp::JitterBufferConfig{});
+    // 40 ms at least: a busy sender (or a busy receiver) delivers 20 ms
+    // frames in pairs, and a 20 ms buffer would conceal every other one
+    // until the jitter estimate caught up.
+    rtp::JitterBufferConfig jb;
+    jb.min_delay = std::chrono::milliseconds(40);
+    s->jitter.emplace(jb);
     s->sent.emplace(s->ssrc, 48000);
   } else if (setup.media == "video") {
     if (enc != "vp8") return "video codec " + setup.encoding + " is not supported (VP8 only)";

@@ -37,8 +37,13 @@ Result<PreparedMedia, std::string> prepare_media(const MediaCliOptions& o, SipSe
                                                  bool video, Rng& rng) {
   call::CallMediaConfig c;
   c.offerer = offerer;
-  auto mode = srtp_mode(o.srtp);
-  if (!mode) return unexpected("--srtp " + o.srtp + ": expected off, optional or required");
+  const bool tls = session.config().transport == Transport::tls;
+  const std::string srtp = o.srtp == "auto" ? (tls ? "required" : "off") : o.srtp;
+  auto mode = srtp_mode(srtp);
+  if (!mode) return unexpected("--srtp " + o.srtp + ": expected auto, off, optional or required");
+  if (*mode != sdp::SrtpMode::off && !tls)
+    std::fprintf(stderr, "warning: SRTP keys go in the SIP body, which travels unencrypted over UDP; "
+                         "use --transport tls\n");
   c.srtp = *mode;
   auto range = net::PortRange::parse(o.media_ports);
   if (!range) return unexpected("--media-ports " + o.media_ports + ": expected FIRST-LAST, e.g. 16384-16403");

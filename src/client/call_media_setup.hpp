@@ -21,7 +21,9 @@ struct MediaCliOptions {
   std::string record_audio;     // WAV file
   std::string video;            // pattern[:WxH@FPS] or a Y4M file; empty: no video sent
   std::string record_video;     // Y4M file
-  std::string srtp = "off";     // off | optional | required (SDES keys: only as safe as the signalling)
+  // auto | off | optional | required. SDES keys are only as safe as the
+  // signalling: auto is required over TLS and off over UDP.
+  std::string srtp = "auto";
   std::string media_ports = "16384-16403";
   // HOST[:PORT][,HOST[:PORT]] for srflx candidates; "" = the SIP server's
   // host:5678; "none". Two addresses of one reflector show whether the NAT

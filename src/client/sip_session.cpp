@@ -1,5 +1,6 @@
 #include "client/sip_session.hpp"
 
+#include <sys/socket.h>
 #include <termios.h>
 #include <unistd.h>
 
@@ -12,7 +13,10 @@
 #include "net/poll_loop.hpp"
 #include "client/password.hpp"
 #include "net/resolve.hpp"
+#include "net/sockaddr.hpp"
+#include "net/stream_client.hpp"
 #include "net/tcp_client.hpp"
+#include "sip/parser.hpp"
 
 namespace confab::client {
 
@@ -56,6 +60,47 @@ struct Driver {
   bool is_done() const { return done(); }
 };
 
+// SIP over one TLS connection to the server: messages framed by
+// Content-Length (RFC 3261 §18.3) and handed to the UA as from the server.
+class TlsPort final : public net::StreamPort {
+ public:
+  TlsPort(std::unique_ptr<net::StreamClient> c, sip::UserAgent*& ua, SocketAddress local, SocketAddress server)
+      : client_(std::move(c)), ua_(ua), local_(local), server_(server) {}
+  int fd() const override { return client_->native_handle(); }
+  bool has_buffered() const override { return !closed_ && client_->has_buffered(); }
+  void on_readable(Instant now) override {
+    if (closed_) return;
+    auto got = client_->read_some(std::chrono::milliseconds(0));
+    if (!got) return lost(got.error());
+    buffer_.insert(buffer_.end(), got->begin(), got->end());
+    for (;;) {
+      auto frame = sip::frame_size(buffer_);
+      if (!frame) return lost("unframeable SIP from the server: " + frame.error().message());
+      if (!*frame) break;
+      const std::size_t n = (*frame)->size;
+      if ((*frame)->kind == sip::FrameKind::message && ua_)
+        ua_->handle_datagram(now, Datagram{Transport::tls, local_, server_, ByteView(buffer_.data(), n)});
+      buffer_.erase(buffer_.begin(), buffer_.begin() + static_cast<std::ptrdiff_t>(n));
+    }
+  }
+  void send(const Transmit& t) override {
+    if (closed_) return;
+    if (auto w = client_->write_all(t.bytes, std::chrono::seconds(5)); !w) lost(w.error());
+  }
+
+ private:
+  void lost(const std::string& why) {
+    closed_ = true;
+    std::fprintf(stderr, "confab: the TLS connection to %s is gone (%s)\n", server_.to_string().c_str(), why.c_str());
+    g_stop = 1;  // nothing more can be said or heard: wind down like Ctrl-C
+  }
+  std::unique_ptr<net::StreamClient> client_;
+  sip::UserAgent*& ua_;
+  SocketAddress local_, server_;
+  Bytes buffer_;
+  bool closed_ = false;
+};
+
 }  // namespace
 
 void install_stop_handlers() {
@@ -94,16 +139,33 @@ std::unique_ptr<SipSession> SipSession::open(const std::string& command, const S
   if (!password) return fail(exit_usage, password.error());
   s->config_.password = *password;
 
-  auto server = net::resolve(o.server.empty() ? s->config_.domain : o.server, 5060);
+  if (o.transport != "udp" && o.transport != "tls") return fail(exit_usage, "--transport must be udp or tls");
+  const bool tls = o.transport == "tls";
+  auto server = net::resolve(o.server.empty() ? s->config_.domain : o.server, tls ? 5061 : 5060);
   if (!server) return fail(exit_unreachable, server.error());
   s->config_.server = *server;
   auto local_ip = net::route_source(*server);
   if (!local_ip) return fail(exit_unreachable, "no route to " + server->to_string());
   std::error_code ec;
+  // sockets_[0] is the SIP socket on UDP; over TLS it is a placeholder the
+  // driver never sees traffic on (media sockets follow it either way).
   s->sockets_.push_back(net::UdpSocket::bind({*local_ip, 0}, {}, ec));
   if (ec) return fail(exit_internal, "cannot open a UDP socket: " + ec.message());
   s->config_.local = s->sockets_.front().local_address();
+  if (tls) {
+    net::TlsClientOptions t{s->config_.domain, o.ca_file, !o.insecure};
+    auto c = net::StreamClient::connect(*server, std::chrono::seconds(10), t);
+    if (!c) return fail(exit_unreachable, "TLS to " + server->to_string() + ": " + c.error());
+    sockaddr_storage ss{};
+    socklen_t len = sizeof ss;
+    if (::getsockname((*c)->native_handle(), reinterpret_cast<sockaddr*>(&ss), &len) != 0)
+      return fail(exit_internal, "getsockname on the TLS connection failed");
+    s->config_.local = net::from_sockaddr(ss);
+    s->config_.transport = Transport::tls;
+    s->stream_ = std::make_unique<TlsPort>(std::move(*c), s->ua_raw_, s->config_.local, *server);
+  }
   s->ua_ = std::make_unique<sip::UserAgent>(s->config_, s->rng_);
+  s->ua_raw_ = s->ua_.get();
   install_stop_handlers();
   return s;
 }
@@ -117,7 +179,7 @@ bool SipSession::run(Instant give_up_at, const std::function<void(Instant, const
     tick(now);
   };
   wakeup();  // events and actions before the first wait
-  return net::run_poll_loop(driver, sockets_, give_up_at, wakeup);
+  return net::run_poll_loop(driver, sockets_, give_up_at, wakeup, stream_.get());
 }
 
 void SipSession::attach_media(call::CallMedia* media, std::vector<net::UdpSocket> sockets) {

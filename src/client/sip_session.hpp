@@ -10,6 +10,7 @@
 
 #include "call/call_media.hpp"
 #include "core/rng.hpp"
+#include "net/poll_loop.hpp"
 #include "net/udp_socket.hpp"
 #include "sip/user_agent.hpp"
 
@@ -21,6 +22,9 @@ struct SipAccountOptions {
   std::string password_file;  // first line; else CONFAB_PASSWORD, else a prompt on a terminal
   std::uint32_t expires = 3600;
   bool json = false;
+  std::string transport = "udp";  // udp | tls (one TLS connection to the server, port 5061 by default)
+  std::string ca_file;            // tls: trust this PEM (e.g. confabd's self-signed certificate)
+  bool insecure = false;          // tls: accept any certificate
 };
 
 // The process's stop request (SIGINT/SIGTERM), installed once without
@@ -56,8 +60,10 @@ class SipSession {
   SipSession() = default;
   sip::UaConfig config_;
   SystemRng rng_;
-  std::vector<net::UdpSocket> sockets_;  // [0]: SIP; then the media sockets
+  std::vector<net::UdpSocket> sockets_;  // [0]: SIP over UDP; then the media sockets
+  std::unique_ptr<net::StreamPort> stream_;  // SIP over TLS
   std::unique_ptr<sip::UserAgent> ua_;
+  sip::UserAgent* ua_raw_ = nullptr;  // what the TLS port hands messages to
   call::CallMedia* media_ = nullptr;
 };
 

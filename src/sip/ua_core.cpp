@@ -33,7 +33,8 @@ std::string UserAgent::aor_uri() const { return "sip:" + config_.user + "@" + co
 
 // RFC 5626 §5.4: ";ob" asks the proxy to reach us over the flow we registered from.
 std::string UserAgent::contact() const {
-  return "<sip:" + config_.user + "@" + config_.local.to_string() + ";ob>";
+  const char* transport = config_.transport == Transport::tls ? ";transport=tls" : "";
+  return "<sip:" + config_.user + "@" + config_.local.to_string() + transport + ";ob>";
 }
 
 std::string UserAgent::new_branch() { return "z9hG4bK" + rng_.random_hex(10); }
@@ -43,7 +44,8 @@ Message UserAgent::new_request(std::string_view method, std::string_view ruri, s
                                std::string_view branch) {
   Message m = make_request(method, ruri);
   std::string b = branch.empty() ? new_branch() : std::string(branch);
-  m.append(HeaderId::via, "SIP/2.0/UDP " + config_.local.to_string() + ";branch=" + b + ";rport");
+  const char* via = config_.transport == Transport::tls ? "SIP/2.0/TLS " : "SIP/2.0/UDP ";
+  m.append(HeaderId::via, via + config_.local.to_string() + ";branch=" + b + ";rport");
   m.append(HeaderId::max_forwards, "70");
   m.append(HeaderId::from, from);
   m.append(HeaderId::to, to);
@@ -80,12 +82,12 @@ void UserAgent::start_client(Instant now, Message request, Purpose purpose, bool
   Bytes bytes(text.begin(), text.end());
   const auto kind = request.method == "INVITE" ? TransactionKind::invite : TransactionKind::non_invite;
   std::string key = std::string(*request.top_via()->branch()) + " " + std::string(request.method);
-  clients_.insert_or_assign(key, ClientTx{ClientTransaction(now, kind, std::move(bytes), false, config_.timers),
+  clients_.insert_or_assign(key, ClientTx{ClientTransaction(now, kind, std::move(bytes), reliable(), config_.timers),
                                           std::move(request), purpose, with_credentials});
 }
 
 void UserAgent::send_to_server(Bytes bytes) {
-  outbox_.push_back(Transmit{Transport::udp, config_.local, config_.server, std::move(bytes)});
+  outbox_.push_back(Transmit{config_.transport, config_.local, config_.server, std::move(bytes)});
 }
 
 void UserAgent::respond(Instant now, ServerTx& stx, const Message& response) {
@@ -125,7 +127,7 @@ void UserAgent::pump(Instant now) {
   }
   for (auto it = servers_.begin(); it != servers_.end();) {
     auto& s = it->second;
-    while (auto b = s.tx.poll_transmit()) outbox_.push_back(Transmit{Transport::udp, config_.local, s.reply_to, std::move(*b)});
+    while (auto b = s.tx.poll_transmit()) outbox_.push_back(Transmit{config_.transport, config_.local, s.reply_to, std::move(*b)});
     while (s.tx.poll_event()) {
     }
     it = s.tx.is_terminated() ? servers_.erase(it) : std::next(it);
@@ -189,7 +191,7 @@ void UserAgent::handle_request(Instant now, Message request, const Datagram& d) 
     return;
   }
   const auto kind = request.method == "INVITE" ? TransactionKind::invite : TransactionKind::non_invite;
-  auto& stx = servers_.insert_or_assign(key, ServerTx{ServerTransaction(now, kind, false, config_.timers), request, d.remote})
+  auto& stx = servers_.insert_or_assign(key, ServerTx{ServerTransaction(now, kind, reliable(), config_.timers), request, d.remote})
                   .first->second;
   if (request.method == "INVITE")
     on_invite(now, request, d, key);

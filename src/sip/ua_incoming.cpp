@@ -83,7 +83,7 @@ void UserAgent::retransmit_ok(Instant now) {
     }
     return;
   }
-  outbox_.push_back(Transmit{Transport::udp, config_.local, ok_to_, ok_});
+  outbox_.push_back(Transmit{config_.transport, config_.local, ok_to_, ok_});
   ok_interval_ = std::min(2 * ok_interval_, config_.timers.t2);
   ok_retransmit_at_ = now + ok_interval_;
 }
@@ -109,7 +109,7 @@ void UserAgent::on_cancel(Instant now, const Message& request, const Datagram& d
   auto via = request.top_via();
   const std::string branch(via->branch().value_or(""));
   const std::string key = branch + " CANCEL";
-  auto& stx = servers_.insert_or_assign(key, ServerTx{ServerTransaction(now, TransactionKind::non_invite, false, config_.timers), request, d.remote})
+  auto& stx = servers_.insert_or_assign(key, ServerTx{ServerTransaction(now, TransactionKind::non_invite, reliable(), config_.timers), request, d.remote})
                   .first->second;
   auto inv = servers_.find(branch + " INVITE");
   if (inv == servers_.end() || branch.empty()) {

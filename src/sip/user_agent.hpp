@@ -32,6 +32,10 @@ struct UaConfig {
   std::string password;  // for digest challenges (401/407); empty: none
   SocketAddress local;   // our socket: Via sent-by and Contact
   SocketAddress server;  // the outbound proxy / registrar every request goes to
+  // udp, or tls over one connection to the server (then `local` is that
+  // connection's address, every transaction is reliable: no retransmissions
+  // but the 2xx's, §17.1.1.2, §13.3.1.4, and the Contact says transport=tls).
+  Transport transport = Transport::udp;
   std::uint32_t expires = 3600;      // requested registration lifetime
   std::uint16_t media_port = 9;      // m= port of the placeholder SDP
   TransactionTimers timers;
@@ -150,6 +154,7 @@ class UserAgent {
   };
 
   // ua_core.cpp
+  bool reliable() const { return config_.transport != Transport::udp; }
   std::string aor_uri() const;
   std::string contact() const;
   Message new_request(std::string_view method, std::string_view ruri, std::string_view from,
