@@ -47,7 +47,7 @@ void MediaPlane::handle_rtcp(Instant now, const std::string& transport, Bytes pa
   if (packet.size() >= 8) {
     const std::uint32_t sender = (std::uint32_t{packet[4]} << 24) | (std::uint32_t{packet[5]} << 16) |
                                  (std::uint32_t{packet[6]} << 8) | packet[7];
-    std::ranges::stable_partition(candidates, [&](Stream* s) { return s->remote_ssrc == sender; });
+    std::stable_partition(candidates.begin(), candidates.end(), [&](Stream* s) { return s->remote_ssrc == sender; });
   }
   Stream* keyed = candidates.front();
   if (keyed->srtp) {
