@@ -127,11 +127,14 @@ void MediaPlane::handle_rtcp(Instant now, const std::string& transport, Bytes pa
   }
 }
 
-// What iChat called optimising the AV streams: the peer's loss reports (and
-// our retransmissions) steer the bitrate. Video: above 10 % loss down 15 % (not below the floor), under
-// 2 % up 5 % (not above the configured rate), at most once a second. Audio:
-// Opus's FEC is told the loss so it spends bits on redundancy.
-void MediaPlane::adapt_bitrate(Instant now, Stream& s, double loss, std::optional<Duration>) {
+// What iChat called optimising the AV streams: the peer's reports steer the
+// bitrate. Video: loss above 10 % (counting what NACKs made us resend) or a
+// round trip far above the path's own lowers it by 15 % (not below the
+// floor); loss under 2 % raises it by 5 % (not above the configured rate);
+// at most once a second. Audio: Opus's FEC is told the loss so it spends
+// bits on redundancy.
+void MediaPlane::adapt_bitrate(Instant now, Stream& s, double loss, std::optional<Duration> rtt) {
+  if (rtt && (!s.min_rtt || *rtt < *s.min_rtt)) s.min_rtt = rtt;
   if (s.opus_encoder) {
     (void)s.opus_encoder->set_packet_loss_percent(std::clamp(static_cast<int>(std::lround(loss * 100)), 0, 100));
     return;
@@ -145,8 +148,11 @@ void MediaPlane::adapt_bitrate(Instant now, Stream& s, double loss, std::optiona
   if (sent > resent && sent > 0) loss = std::max(loss, static_cast<double>(resent) / static_cast<double>(sent - resent));
   s.sent_at_adaptation = s.packets_sent;
   s.retransmitted_at_adaptation = s.retransmitted;
+  // A round trip well above the path's own (twice the least seen, plus
+  // 100 ms) means queues are filling before anything is lost.
+  const bool queueing = rtt && s.min_rtt && *rtt > 2 * *s.min_rtt + std::chrono::milliseconds(100);
   int next = s.bitrate_kbps;
-  if (loss > 0.10) {
+  if (loss > 0.10 || queueing) {
     next = std::max(options_.video_min_bitrate_kbps, static_cast<int>(s.bitrate_kbps * 0.85));
   } else if (loss < 0.02) {
     next = std::min(options_.video_bitrate_kbps, static_cast<int>(s.bitrate_kbps * 1.05) + 1);

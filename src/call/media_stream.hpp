@@ -35,7 +35,7 @@ struct MediaPlane::Stream {
   // both
   std::optional<rtp::SrtpSession> srtp;
   std::optional<rtp::RtcpSchedule> rtcp;
-  std::optional<Duration> rtt;
+  std::optional<Duration> rtt, min_rtt;
   std::optional<double> remote_loss;  // 0..1, the peer's last report about us
   std::uint64_t srtp_failures = 0, malformed = 0, decode_errors = 0;
 

@@ -255,3 +255,30 @@ TEST(CallMedia, ReportedLossLowersTheVideoBitrate) {
 
 }  // namespace
 }  // namespace confab::call
+
+namespace confab::call {
+namespace {
+
+using namespace test;
+
+// Before anything is lost, a round trip far above the path's own (a queue
+// filling) brings the video bitrate down too.
+TEST(CallMedia, AGrowingRoundTripLowersTheVideoBitrate) {
+  auto a = party(true, "192.0.2.1", true);
+  auto b = party(false, "192.0.2.2", true);
+  a.media.video_source = open_video_source("pattern:160x120@15").value();
+  a.media.video_bitrate_kbps = 400;
+  CallPair call(a, b, 10ms);
+  ASSERT_TRUE(call.negotiate());
+  call.run_for(4s);
+  EXPECT_EQ(call.a().plane().report(call.now())[1].current_bitrate_kbps, 400);
+  call.set_delay(150ms);  // RTT 20 ms -> 300 ms
+  call.run_for(5s);
+  auto ra = call.a().plane().report(call.now());
+  ASSERT_TRUE(ra[1].rtt_ms);
+  EXPECT_GT(*ra[1].rtt_ms, 250);
+  EXPECT_LT(ra[1].current_bitrate_kbps, 400);
+}
+
+}  // namespace
+}  // namespace confab::call

@@ -104,6 +104,7 @@ class CallPair {
   }
 
   Duration answer_delay{};
+  void set_delay(Duration d) { delay_ = d; }  // from now on (a queue building up on the path)
   std::function<bool(const Transmit&)> drop = [](const Transmit&) { return false; };
   std::vector<MediaEvent> events_a, events_b;
   std::string offer_, answer_;
