@@ -68,7 +68,12 @@ MediaDescription Negotiator::answer_section(const SessionDescription& offer, std
   const std::vector<Codec>& ours = codecs_for(om.media);
   std::vector<const Codec*> chosen;
   std::vector<std::uint8_t> pts;
+  std::vector<std::uint8_t> seen;
   for (std::uint8_t pt : om.payload_types()) {
+    // A format listed twice ("m=audio 9 RTP/AVP 0 0") is answered once:
+    // two rtpmap lines for one payload type would make our answer invalid.
+    if (std::find(seen.begin(), seen.end(), pt) != seen.end()) continue;
+    seen.push_back(pt);
     auto r = om.rtpmap(pt);
     if (!r) continue;
     auto c = std::find_if(ours.begin(), ours.end(), [&](const Codec& x) { return x.same_format(*r); });

@@ -151,6 +151,22 @@ TEST(Negotiator, NoCommonCodecIsA488AndChangesNothing) {
   EXPECT_FALSE(call.alice.offer_pending());
 }
 
+// Found by fuzz_sdp_session: a payload type listed twice in the offer was
+// answered twice, with two rtpmap lines for it — an answer that does not parse.
+TEST(Negotiator, AFormatListedTwiceIsAnsweredOnce) {
+  auto offer = test::must_parse(test::crlf("v=0\no=- 1 1 IN IP4 127.0.0.1\ns=-\nc=IN IP4 127.0.0.1\nt=0 0\n"
+                                           "m=audio 6000 RTP/AVP 0 0 8\n"));
+  NegotiatorConfig c = config_for("127.0.0.1");
+  c.audio_codecs.push_back(pcmu_codec());
+  SeededRng rng(3);
+  Negotiator n(c, rng);
+  n.add_stream({.media = "audio", .port = 16384});
+  auto answer = n.create_answer(offer);
+  ASSERT_TRUE(answer);
+  EXPECT_EQ(answer->media[0].formats, std::vector<std::string>{"0"});
+  EXPECT_TRUE(parse(serialize(*answer)));
+}
+
 TEST(Negotiator, SippsDefaultOfferIsAnsweredWithPcmuOr488) {
   auto sipp = test::must_parse(test::crlf("v=0\no=user1 53655765 2353687637 IN IP4 127.0.0.1\ns=-\nc=IN IP4 127.0.0.1\nt=0 0\n"
                                           "m=audio 6000 RTP/AVP 0\na=rtpmap:0 PCMU/8000\n"));
