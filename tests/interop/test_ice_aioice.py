@@ -8,8 +8,6 @@ confab controlling, once with aioice controlling. Loopback only."""
 import asyncio
 import json
 import os
-import subprocess
-import sys
 import unittest
 
 try:

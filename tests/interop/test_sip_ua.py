@@ -5,7 +5,6 @@ import json
 import os
 import shutil
 import signal
-import struct
 import subprocess
 import sys
 import tempfile
@@ -17,35 +16,10 @@ from confabd_fixture import CONFAB, CONFABD, Confabd
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from test_sip import free_udp_port, sipp_register  # noqa: E402
 
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "pylib"))
+from tone import tone_share  # noqa: E402
+
 PASSWORD = "s3cret-pass"
-
-
-def tone_share(path, freq=440):
-    """How much of the middle half of a 48 kHz mono recording is the tone at
-    `freq`: its Goertzel power over the sum at `freq` and 24 other
-    frequencies across 200..2000 Hz (a clean tone ~1; noise, silence or
-    concealment artefacts ~1/25). Decimated by 2: plenty below 12 kHz."""
-    import math
-    import wave
-    with wave.open(path) as w:
-        assert w.getframerate() == 48000 and w.getnchannels() == 1 and w.getsampwidth() == 2
-        raw = w.readframes(w.getnframes())
-    samples = struct.unpack(f"<{len(raw) // 2}h", raw)
-    n = len(samples)
-    samples = samples[n // 4: 3 * n // 4: 2]
-    if len(samples) < 4800:
-        return 0.0
-
-    def power(f):
-        k = 2 * math.cos(2 * math.pi * f / 24000)
-        s1 = s2 = 0.0
-        for x in samples:
-            s1, s2 = x + k * s1 - s2, s1
-        return s1 * s1 + s2 * s2 - k * s1 * s2
-    others = [200 + 75 * i for i in range(25) if abs(200 + 75 * i - freq) > 40]
-    target = power(freq)
-    total = target + sum(power(f) for f in others)
-    return target / total if total else 0.0
 
 
 def add_user(d, name, password):

@@ -14,18 +14,18 @@ Root only; exits 77 otherwise.
 import concurrent.futures
 import itertools
 import json
-import math
 import os
-import struct
 import subprocess
 import sys
 import tempfile
 import unittest
-import wave
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import natlab  # noqa: E402
 import peers  # noqa: E402
+
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "pylib"))
+from tone import tone_share  # noqa: E402
 
 SERVER = natlab.SERVER_ADDRESSES[0]
 REFLECTORS = "%s:5678,%s:5678" % natlab.SERVER_ADDRESSES
@@ -55,31 +55,6 @@ def expect_direct(a, b):
     if dependent_b and fa == natlab.APDM:
         return False
     return True
-
-
-def tone_share(path, freq=440):
-    """How much of the middle half of a 48 kHz recording is the tone at
-    `freq`: its Goertzel power over the sum at `freq` and 24 other
-    frequencies across 200..2000 Hz (a clean tone gives ~1; noise, silence
-    or concealment artefacts ~1/25). Decimated by 2, enough below 12 kHz."""
-    with wave.open(path) as w:
-        raw = w.readframes(w.getnframes())
-    samples = struct.unpack("<%dh" % (len(raw) // 2), raw)
-    n = len(samples)
-    samples = samples[n // 4: 3 * n // 4: 2]
-    if len(samples) < 4800:
-        return 0.0
-
-    def power(f):
-        k = 2 * math.cos(2 * math.pi * f / 24000)
-        s1 = s2 = 0.0
-        for x in samples:
-            s1, s2 = x + k * s1 - s2, s1
-        return s1 * s1 + s2 * s2 - k * s1 * s2
-    others = [200 + 75 * i for i in range(25) if abs(200 + 75 * i - freq) > 40]
-    target = power(freq)
-    total = target + sum(power(f) for f in others)
-    return target / total if total else 0.0
 
 
 class CallMatrix(unittest.TestCase):
