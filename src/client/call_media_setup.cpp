@@ -90,10 +90,10 @@ Result<PreparedMedia, std::string> prepare_media(const MediaCliOptions& o, SipSe
   // reflector 2.5 s (3 tries), not ICE's 5.5 s.
   c.ice.gather_transmissions = 3;
   c.ice.gather_rm = 2;
-  // Ta 10 ms, not 50 (RFC 8445 §14.2 lets it go down to 5 ms): a call has a
+  // Ta 5 ms, not 50 (RFC 8445 §14.2 allows down to 5 ms): a call has a
   // handful of pairs, and the first check must not wait out a pacing slot
   // left by the last gathering request when the answer comes right back.
-  c.ice.ta = std::chrono::milliseconds(10);
+  c.ice.ta = std::chrono::milliseconds(5);
 
   PreparedMedia out;
   std::vector<net::UdpSocket> sockets;
