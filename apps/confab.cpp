@@ -4,6 +4,7 @@
 
 #include "client/exit_codes.hpp"
 #include "client/nat_command.hpp"
+#include "client/diag_commands.hpp"
 #include "client/sip_commands.hpp"
 #include "client/xmpp_commands.hpp"
 
@@ -111,6 +112,23 @@ int main(int argc, char** argv) {
       ->check(CLI::Range(0, 86400));
   add_media(listen_cmd, listen.media);
 
+  // Diagnostics from the port catalog (src/client/diag_commands.hpp).
+  FirewallCliOptions fw;
+  auto* fw_cmd = app.add_subcommand("firewall", "firewall rules for confab's ports (nftables, iptables, pf, ufw)");
+  fw_cmd->add_option("--format", fw.format, "nftables | iptables | pf | ufw")->capture_default_str();
+  fw_cmd->add_option("--side", fw.side, "client (a user's machine) | server (the confabd host)")->capture_default_str();
+  fw_cmd->add_option("--profile", fw.profile,
+                     "minimal | open (iChat's Configuration A) | strict (Configuration B)")
+      ->capture_default_str();
+  fw_cmd->add_option("--lan", fw.lan, "CIDR[,CIDR]: where Bonjour may come from (default: private + link-local)");
+  fw_cmd->add_option("--media-ports", fw.media_ports, "the media port range in use")->capture_default_str();
+  fw_cmd->add_flag("--no-ssh", fw.no_ssh, "server side: do not let SSH (22/tcp) in");
+  PortsCliOptions ports;
+  auto* ports_cmd = app.add_subcommand("ports", "which ports confab uses and what breaks when each is blocked");
+  ports_cmd->add_flag("--catalog", ports.catalog, "the port catalog (every port, transport and purpose)");
+  ports_cmd->add_flag("--json", ports.json, "JSON instead of a table");
+  ports_cmd->add_option("--media-ports", ports.media_ports, "the media port range in use")->capture_default_str();
+
   // XMPP: send / chat / roster / presence (src/client/xmpp_commands.hpp).
   auto add_xmpp_account = [](CLI::App* cmd, XmppAccountOptions& a) {
     cmd->add_option("--as", a.jid, "ME@DOMAIN: the account to log in as (else $CONFAB_JID)")->envname("CONFAB_JID")->required();
@@ -159,6 +177,8 @@ int main(int argc, char** argv) {
   if (*nat_cmd) return run_nat(nat);
   if (*reg_cmd) return run_register(reg);
   if (*call_cmd) return run_call(call);
+  if (*fw_cmd) return run_firewall(fw);
+  if (*ports_cmd) return run_ports(ports);
   if (*listen_cmd) return run_listen(listen);
   if (*send_cmd) return run_xmpp_send(send);
   if (*chat_cmd) return run_xmpp_chat(chat);
