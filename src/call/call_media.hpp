@@ -128,7 +128,7 @@ class CallMedia {
   CallMediaState outcome() const { return state_ == CallMediaState::closed ? before_close_ : state_; }
   std::vector<PathInfo> paths() const;
   const MediaPlane& plane() const { return *plane_; }
-  // Every local socket address the agents use (for the I/O layer).
+  // What the last offer/answer agreed (nothing before the first).
   const std::optional<sdp::Negotiated>& negotiated() const { return negotiator_.negotiated(); }
 
  private:

@@ -157,8 +157,8 @@ void CallMedia::use_valid_pairs(Instant now, Transport& t) {
 // terms). A srflx candidate per reflector address that differ means the NAT
 // maps per destination; no srflx at all means the reflector was not reached.
 std::string CallMedia::failure_reason() const {
-  // Distinct reflexive addresses (srflx, and the peer's prflx ones learnt
-  // from its checks) show how a NAT maps; the peer's are its srflx only.
+  // Distinct server-reflexive addresses of one side (one per reflector
+  // address) show whether its NAT maps per destination.
   auto mapped = [](const std::vector<ice::Candidate>& cs) {
     std::set<SocketAddress> m;
     for (const auto& c : cs)

@@ -4,6 +4,7 @@
 #include <algorithm>
 
 #include "call/media_stream.hpp"
+#include "core/text.hpp"
 #include "rtp/packet.hpp"
 #include "rtp/rtcp.hpp"
 
@@ -19,11 +20,7 @@ std::optional<std::string> MediaPlane::add_stream(Instant now, const StreamSetup
   s->ssrc = rng_.next_u32();
   s->seq = static_cast<std::uint16_t>(rng_.next_u32());
   s->ts_base = rng_.next_u32();
-  const std::string enc = [&] {
-    std::string e = setup.encoding;
-    std::ranges::transform(e, e.begin(), [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
-    return e;
-  }();
+  const std::string enc = ascii_lower(setup.encoding);
   if (setup.media == "audio") {
     if (enc != "opus") return "audio codec " + setup.encoding + " is not supported (Opus only)";
     media::OpusEncoderConfig oc;

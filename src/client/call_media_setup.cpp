@@ -4,6 +4,7 @@
 #include <cstdio>
 #include <nlohmann/json.hpp>
 
+#include "core/text.hpp"
 #include "media/quality.hpp"
 #include "net/resolve.hpp"
 
@@ -77,12 +78,10 @@ Result<PreparedMedia, std::string> prepare_media(const MediaCliOptions& o, SipSe
 
   if (o.reflector != "none") {
     std::string list = o.reflector.empty() ? session.config().server.ip.to_string() + ":5678" : o.reflector;
-    for (std::size_t start = 0; start <= list.size();) {
-      const auto comma = std::min(list.find(',', start), list.size());
-      auto r = net::resolve(list.substr(start, comma - start), 5678);
+    for (const auto& item : split_list(list)) {
+      auto r = net::resolve(item, 5678);
       if (!r) return unexpected("--reflector: " + r.error());
       c.stun_servers.push_back(*r);
-      start = comma + 1;
     }
   }
 

@@ -5,6 +5,7 @@
 #include <nlohmann/json.hpp>
 
 #include "client/exit_codes.hpp"
+#include "core/text.hpp"
 #include "diag/firewall.hpp"
 #include "net/port_range.hpp"
 
@@ -40,14 +41,7 @@ int run_firewall(const FirewallCliOptions& o) {
       return exit_usage;
     }
   f.format = *format, f.side = *side, f.profile = *profile, f.keep_ssh = !o.no_ssh;
-  if (!o.lan.empty()) {
-    f.lan.clear();
-    for (std::size_t start = 0; start <= o.lan.size();) {
-      const auto comma = std::min(o.lan.find(',', start), o.lan.size());
-      f.lan.push_back(o.lan.substr(start, comma - start));
-      start = comma + 1;
-    }
-  }
+  if (!o.lan.empty()) f.lan = split_list(o.lan);
   auto rules = diag::firewall_rules(diag::port_catalog(*s), f);
   if (!rules) {
     std::fprintf(stderr, "confab firewall: %s\n", rules.error().c_str());

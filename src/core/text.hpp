@@ -2,10 +2,12 @@
 // Small text helpers every protocol needs: hex for digests, tokens and IDs,
 // ASCII case folding for case-insensitive names, and the one-line decode
 // error every codec reports ("SIP decode error at byte 47 (Max-Forwards): ...").
+#include <algorithm>
 #include <cctype>
 #include <cstddef>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "core/bytes.hpp"
 
@@ -19,6 +21,17 @@ inline std::string to_hex(ByteView bytes) {
   for (std::uint8_t b : bytes) {
     out.push_back(digits[b >> 4]);
     out.push_back(digits[b & 0x0F]);
+  }
+  return out;
+}
+
+// "a,b,c" → {"a", "b", "c"}; empty items are kept ("a,,b" has three).
+inline std::vector<std::string> split_list(std::string_view s, char sep = ',') {
+  std::vector<std::string> out;
+  for (std::size_t start = 0; start <= s.size();) {
+    const auto end = std::min(s.find(sep, start), s.size());
+    out.emplace_back(s.substr(start, end - start));
+    start = end + 1;
   }
   return out;
 }

@@ -5,6 +5,8 @@
 #include <algorithm>
 #include <charconv>
 
+#include "core/address.hpp"
+
 namespace confab::diag {
 
 namespace {
@@ -186,19 +188,10 @@ std::string ufw(const std::vector<Allow>& rules, const FirewallOptions& o) {
 bool valid_cidr(std::string_view s) {
   const auto slash = s.find('/');
   if (slash == std::string_view::npos) return false;
-  int parts = 0;
-  std::string_view ip = s.substr(0, slash);
-  for (std::size_t start = 0; start <= ip.size();) {
-    const auto dot = std::min(ip.find('.', start), ip.size());
-    unsigned v = 0;
-    auto [p, ec] = std::from_chars(ip.data() + start, ip.data() + dot, v);
-    if (ec != std::errc{} || p != ip.data() + dot || v > 255) return false;
-    ++parts;
-    start = dot + 1;
-  }
+  auto ip = IpAddress::parse(s.substr(0, slash));
   unsigned bits = 0;
   auto [p, ec] = std::from_chars(s.data() + slash + 1, s.data() + s.size(), bits);
-  return parts == 4 && ec == std::errc{} && p == s.data() + s.size() && bits <= 32;
+  return ip && ip->is_v4() && ec == std::errc{} && p == s.data() + s.size() && bits <= 32;
 }
 
 }  // namespace

@@ -22,3 +22,11 @@ TEST(DecodeErrorLine, LeavesOutEmptyParts) {
             "SIP decode error at byte 47 (Max-Forwards): bad number");
   EXPECT_EQ(decode_error_line("STUN", 0, "", "short", "2 bytes"), "STUN decode error at byte 0: short: 2 bytes");
 }
+
+TEST(SplitList, SplitsOnTheSeparatorAndKeepsEmptyItems) {
+  using V = std::vector<std::string>;
+  EXPECT_EQ(split_list("203.0.113.10:5678,203.0.113.11:5678"), (V{"203.0.113.10:5678", "203.0.113.11:5678"}));
+  EXPECT_EQ(split_list("one"), V{"one"});
+  EXPECT_EQ(split_list("a,,b"), (V{"a", "", "b"}));
+  EXPECT_EQ(split_list(""), V{""});
+}
