@@ -12,9 +12,15 @@ constexpr Duration frame_duration = std::chrono::milliseconds(20);
 }
 
 void MediaPlane::audio_tick(Instant now, Stream& s) {
-  // Catch up after a stall (a suspended process), but never burst more
-  // than 5 frames: the receiver would only count them late.
-  if (now - *s.next_frame_at > 5 * frame_duration) s.next_frame_at = now;
+  // Catch up after a stall (a suspended or starved process), but never
+  // burst more than 5 frames: the receiver would only count them late. The
+  // frames skipped still advance the RTP clock, which must follow real
+  // time (the receiver plays out by it): they become a gap it conceals.
+  if (now - *s.next_frame_at > 5 * frame_duration) {
+    const auto skipped = static_cast<std::uint32_t>((now - *s.next_frame_at) / frame_duration);
+    s.frames_made += skipped;
+    *s.next_frame_at += skipped * frame_duration;
+  }
   while (*s.next_frame_at <= now) {
     *s.next_frame_at += frame_duration;
     std::vector<std::int16_t> pcm = options_.audio_source ? options_.audio_source->next_frame()

@@ -10,7 +10,11 @@ namespace confab::call {
 void MediaPlane::video_tick(Instant now, Stream& s) {
   const int fps = options_.video_source ? std::max(1, options_.video_source->fps()) : 15;
   const Duration interval = std::chrono::duration_cast<Duration>(std::chrono::seconds(1)) / fps;
-  if (now - *s.next_frame_at > 5 * interval) s.next_frame_at = now;
+  if (now - *s.next_frame_at > 5 * interval) {  // a stall: skipped frames still advance the RTP clock
+    const auto skipped = static_cast<std::uint32_t>((now - *s.next_frame_at) / interval);
+    s.frames_made += skipped;
+    *s.next_frame_at += skipped * interval;
+  }
   if (*s.next_frame_at > now) return;
   *s.next_frame_at += interval;
   if (!s.vp8_encoder || !options_.video_source) {

@@ -72,6 +72,15 @@ PushResult JitterBuffer::push(std::uint16_t seq, std::uint32_t timestamp, Instan
     return PushResult::duplicate;
   }
   update_jitter(arrival, ts);
+  if (ts < next_ts_ && playing_ && ++late_run_ >= config_.late_run_resync) {
+    // Every packet late for a while: the sender's clock runs slower than
+    // ours (or it skipped ahead less than real time). Waiting would
+    // conceal forever; start the schedule again from this packet.
+    counters_.resyncs++;
+    last_transit_.reset();
+    restart(arrival, ts);
+    result = PushResult::resync;
+  }
   if (ts < next_ts_) {
     if (playing_) {
       counters_.late++;
@@ -86,6 +95,7 @@ PushResult JitterBuffer::push(std::uint16_t seq, std::uint32_t timestamp, Instan
     next_ts_ = std::max(next_ts_, frames_.begin()->first + config_.frame_samples);
     frames_.erase(frames_.begin());
   }
+  late_run_ = 0;
   frames_.emplace(ts, Entry{seq, timestamp, Bytes(payload.begin(), payload.end())});
   return result;
 }

@@ -37,6 +37,10 @@ struct JitterBufferConfig {
   // A packet this far from the playout point (a sender restart, a long
   // outage) restarts the schedule instead of being late or buffered.
   Duration resync_threshold = std::chrono::seconds(2);
+  // This many packets late in a row (100 ms of 20 ms frames) also restarts
+  // the schedule: a sender whose timestamps fall behind real time would
+  // otherwise be concealed for good.
+  int late_run_resync = 5;
 };
 
 struct AudioFrame {
@@ -107,6 +111,7 @@ class JitterBuffer {
   std::optional<double> last_transit_;  // seconds
   double jitter_s_ = 0;
   JitterBufferCounters counters_;
+  int late_run_ = 0;  // consecutive late packets
 };
 
 }  // namespace confab::rtp

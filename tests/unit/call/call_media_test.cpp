@@ -282,3 +282,34 @@ TEST(CallMedia, AGrowingRoundTripLowersTheVideoBitrate) {
 
 }  // namespace
 }  // namespace confab::call
+
+namespace confab::call {
+namespace {
+
+using namespace test;
+
+// A sender starved for 300 ms at a time (a loaded machine) skips frames but
+// keeps its RTP clock on real time, so the receiver's playout stays in step:
+// what arrives is played, not concealed as late.
+TEST(CallMedia, ASenderThatStallsKeepsItsClockAndTheReceiverKeepsPlaying) {
+  auto a = party(true, "192.0.2.1", false);
+  auto b = party(false, "192.0.2.2", false);
+  a.media.audio_source = open_audio_source("tone:440").value();
+  auto sink = std::make_shared<MemoryAudioSink>();
+  b.media.audio_sink = sink;
+  CallPair call(a, b);
+  ASSERT_TRUE(call.negotiate());
+  call.run_for(1s);
+  for (int i = 0; i < 5; ++i) {
+    call.stall(300ms);
+    call.run_for(700ms);
+  }
+  auto rb = call.b().plane().report(call.now());
+  ASSERT_EQ(rb.size(), 1u);
+  // 4.5 s of call with 1.5 s of stalls: about 3 s of packets, nearly all played.
+  EXPECT_GT(rb[0].frames_played, 130u);
+  EXPECT_GT(static_cast<double>(rb[0].frames_played) / static_cast<double>(rb[0].packets_received), 0.9);
+}
+
+}  // namespace
+}  // namespace confab::call

@@ -104,7 +104,9 @@ class CallPair {
   }
 
   Duration answer_delay{};
-  void set_delay(Duration d) { delay_ = d; }  // from now on (a queue building up on the path)
+  void set_delay(Duration d) { delay_ = d; }
+  // Time passes for both parties without their timers running (a starved process).
+  void stall(Duration d) { now_ += d; }  // from now on (a queue building up on the path)
   std::function<bool(const Transmit&)> drop = [](const Transmit&) { return false; };
   std::vector<MediaEvent> events_a, events_b;
   std::string offer_, answer_;

@@ -77,6 +77,23 @@ TEST(JitterBuffer, AMissingPacketIsConcealedAndALateOneDropped) {
   EXPECT_EQ(show(jb.pop(t0 + 60ms)), "F2");
 }
 
+// A sender whose timestamps fell 200 ms behind real time (it skipped
+// sending without advancing its clock): its packets are all late, and after
+// five in a row the schedule restarts from them instead of concealing forever.
+TEST(JitterBuffer, ARunOfLatePacketsRestartsTheSchedule) {
+  JitterBuffer jb;
+  push(jb, 0, t0);
+  Instant now = t0;
+  for (int i = 0; i < 15; ++i) jb.pop(now += 20ms);  // played F0, then concealing up to ts 14
+  for (std::uint16_t seq = 1; seq <= 4; ++seq) EXPECT_EQ(push(jb, seq, now), PushResult::late);
+  EXPECT_EQ(push(jb, 5, now), PushResult::resync);
+  EXPECT_EQ(jb.counters().resyncs, 1u);
+  EXPECT_EQ(push(jb, 6, now), PushResult::buffered);
+  std::string first;  // the next frame played is the one the schedule restarted from
+  for (int i = 0; i < 15 && (first.empty() || first == "M" || first == "-"); ++i) first = show(jb.pop(now += 20ms));
+  EXPECT_EQ(first, "F5");
+}
+
 TEST(JitterBuffer, DuplicatesAreDropped) {
   JitterBuffer jb;
   EXPECT_EQ(push(jb, 0, t0), PushResult::buffered);
