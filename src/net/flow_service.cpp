@@ -1,28 +1,26 @@
 #include "net/flow_service.hpp"
 
+#include <openssl/err.h>
 #include <openssl/ssl.h>
 
 #include <asio/co_spawn.hpp>
 #include <asio/detached.hpp>
 #include <asio/io_context.hpp>
 #include <asio/ip/tcp.hpp>
-#include <asio/ip/udp.hpp>
 #include <asio/ip/v6_only.hpp>
 #include <asio/posix/stream_descriptor.hpp>
 #include <asio/post.hpp>
 #include <asio/redirect_error.hpp>
-#include <asio/ssl.hpp>
 #include <asio/steady_timer.hpp>
 #include <asio/use_awaitable.hpp>
-#include <asio/write.hpp>
 #include <atomic>
 #include <future>
-#include <deque>
 #include <map>
 #include <thread>
 #include <unordered_map>
 
 #include "net/asio_address.hpp"
+#include "net/tls_socket.hpp"
 #include "net/udp_socket.hpp"
 #include <unistd.h>
 
@@ -32,43 +30,61 @@ namespace {
 using asio::awaitable;
 using asio::use_awaitable;
 using tcp = asio::ip::tcp;
-using udp = asio::ip::udp;
+
+// A TLS handshake (or an outgoing connect) may not dawdle.
+constexpr Duration setup_timeout = std::chrono::seconds(10);
+// Reads of one connection before the others get a turn.
+constexpr int read_rounds = 16;
+
+struct SslCtxDeleter {
+  void operator()(SSL_CTX* c) const { SSL_CTX_free(c); }
+};
+
+std::string openssl_error() {
+  const unsigned long e = ERR_get_error();
+  ERR_clear_error();
+  if (e == 0) return "unknown error";
+  char text[256];
+  ERR_error_string_n(e, text, sizeof text);
+  return text;
+}
 }  // namespace
 
-// One TCP or TLS connection.
+// One TCP or TLS connection. Reactor style, because a server holds many
+// idle ones: no coroutine frame, no buffer and no TLS record buffer per
+// connection while nothing moves — reads land in the service's one read
+// buffer, and the socket is only watched for readiness.
 struct Flow {
-  Flow(FlowId i, Transport t, asio::io_context& io) : id(i), transport(t), wake(io), idle(io) {}
+  Flow(FlowId i, Transport t, tcp::socket s) : id(i), transport(t), socket(std::move(s)) {}
   FlowId id;
   Transport transport;
-  std::optional<tcp::socket> plain;
-  std::optional<asio::ssl::stream<tcp::socket>> tls;
+  tcp::socket socket;
+  SslPtr ssl;  // set once TLS starts (direct TLS, or STARTTLS)
   SocketAddress local, remote;
-  std::deque<Bytes> queue;
-  asio::steady_timer wake;  // the writer sleeps on it while the queue is empty
-  asio::steady_timer idle;
-  Instant deadline;
+  Bytes out;                  // what the core queued and the socket has not taken yet
+  std::size_t out_sent = 0;   // bytes of `out` already written
+  Bytes framed;               // framed protocols: an unfinished message
+  Instant deadline;           // idle (or setup) deadline
+  bool connecting = false;    // an outgoing connect is in progress
+  bool handshaking = false;   // the TLS handshake is in progress: output waits
   bool closed = false;
-  bool writing = false;            // the writer is in the middle of a write
-  bool upgrade = false;            // STARTTLS asked for: handshake once the queue is written
-  bool handshaking = false;        // the writer holds back until the TLS handshake is done
-  bool close_after_flush = false;  // the core asked to close once the queue is written
+  bool read_armed = false, write_armed = false;  // a readiness wait is pending
+  bool read_needs_write = false;   // TLS: a read must wait for writability
+  bool write_needs_read = false;   // TLS: a write must wait for readability
+  bool upgrade = false;            // STARTTLS asked for: handshake once `out` is written
+  bool close_after_flush = false;  // the core asked to close once `out` is written
+  bool dirty = false;              // listed for the end-of-pump flush
 
-  tcp::socket& lowest() { return tls ? tls->next_layer() : *plain; }
-  void close() {
-    if (closed) return;
-    closed = true;
-    std::error_code ec;
-    lowest().close(ec);
-    wake.cancel();
-    idle.cancel();
-  }
+  int fd() { return socket.native_handle(); }
+  bool pending_output() const { return out_sent < out.size(); }
 };
 
 struct FlowService::Impl {
   FlowServiceConfig config;
   std::unique_ptr<FlowCore> core;
   asio::io_context io{1};
-  std::optional<asio::ssl::context> tls_context;
+  std::unique_ptr<SSL_CTX, SslCtxDeleter> tls_context;
+  SocketBioMethod bio_method;
   // UDP moves in batches (recvmmsg/sendmmsg): at thousands of calls a
   // second a syscall per datagram is a large share of the server's time.
   std::vector<UdpSocket> udp_sockets;
@@ -79,28 +95,57 @@ struct FlowService::Impl {
   std::vector<std::pair<tcp::acceptor, Transport>> acceptors;
   std::unordered_map<FlowId, std::shared_ptr<Flow>> flows;
   std::map<std::pair<Transport, SocketAddress>, FlowId> flow_by_remote;  // for reuse by address
+  std::vector<std::shared_ptr<Flow>> dirty;  // output queued during this pump
+  std::vector<std::uint8_t> read_buffer = std::vector<std::uint8_t>(64 * 1024);  // every connection reads here
   FlowId next_flow = 1;
   asio::steady_timer core_timer{io};
+  asio::steady_timer sweep_timer{io};  // idle and setup deadlines of all connections
   std::thread thread;
+  bool pumping = false, repump = false;
   struct Counters {
     std::atomic<std::uint64_t> datagrams_in{0}, datagrams_out{0}, open{0}, accepted{0}, refused{0}, invalid{0},
         idle{0}, tls_failures{0}, send_failures{0};
   } counters;
 
   // After the core was fed: send what it wants sent, and make sure its timer
-  // fires by its next deadline. Re-arming costs a timer cancel and a kernel
-  // timerfd update, so the timer is only moved *earlier*; firing early is
-  // harmless (the core finds nothing due and the timer is armed again).
+  // fires by its next deadline. Output to connections is written once per
+  // pump, so a burst of stanzas to one client is one write (one TLS record
+  // batch, one syscall). Re-entrant calls (a connection closing inside a
+  // flush tells the core, which may queue more) just go round again.
   void pump() {
-    while (auto t = core->poll_transmit()) dispatch(std::move(*t));
-    flush_udp();
-    while (auto c = core->poll_command()) command(*c);
+    if (pumping) {
+      repump = true;
+      return;
+    }
+    pumping = true;
+    do {
+      repump = false;
+      while (auto t = core->poll_transmit()) dispatch(std::move(*t));
+      flush_udp();
+      while (auto c = core->poll_command()) command(*c);
+      while (!dirty.empty()) {
+        auto list = std::move(dirty);
+        dirty.clear();
+        for (auto& f : list) {
+          f->dirty = false;
+          if (!f->closed) flush(f);
+        }
+      }
+    } while (repump);
+    pumping = false;
+    arm_core_timer();
+  }
+
+  // Re-arming costs a timer cancel and a kernel timerfd update, so the timer
+  // is only moved *earlier*; firing early is harmless (the core finds
+  // nothing due and the timer is armed again). Timer slack: a timer already
+  // due within `slack` after this deadline stays; otherwise it fires `slack`
+  // late. Under load, deadlines arrive continuously (one per transaction),
+  // and this turns a wakeup and a timerfd update per transaction into at
+  // most one per `slack`.
+  void arm_core_timer() {
     auto deadline = core->poll_timeout();
     if (!deadline) return;
-    // Timer slack: a timer already due within `slack` after this deadline
-    // stays; otherwise it fires `slack` late. Under load, deadlines arrive
-    // continuously (one per transaction), and this turns a wakeup and a
-    // timerfd update per transaction into at most one per `slack`.
     if (armed && *armed <= *deadline + config.timer_slack) return;
     armed = *deadline + config.timer_slack;
     core_timer.expires_at(*armed);
@@ -116,7 +161,7 @@ struct FlowService::Impl {
   void dispatch(FlowTransmit t) {
     if (t.flow != no_flow) {
       if (auto it = flows.find(t.flow); it != flows.end() && !it->second->closed) {
-        enqueue(*it->second, std::move(t.transmit.bytes));
+        enqueue(it->second, std::move(t.transmit.bytes));
         return;
       }
     }
@@ -127,7 +172,7 @@ struct FlowService::Impl {
     auto key = std::make_pair(t.transmit.transport, t.transmit.remote);
     if (auto it = flow_by_remote.find(key); it != flow_by_remote.end()) {
       if (auto f = flows.find(it->second); f != flows.end() && !f->second->closed) {
-        enqueue(*f->second, std::move(t.transmit.bytes));
+        enqueue(f->second, std::move(t.transmit.bytes));
         return;
       }
     }
@@ -144,12 +189,199 @@ struct FlowService::Impl {
     Flow& f = *it->second;
     if (c.kind == FlowCommand::Kind::start_tls) {
       // Only a plain TCP connection can be upgraded, and only with a certificate.
-      if (f.transport == Transport::tcp && !f.tls && tls_context) f.upgrade = true;
+      if (f.transport == Transport::tcp && !f.ssl && tls_context) f.upgrade = true;
       else f.close_after_flush = true;
     } else {
       f.close_after_flush = true;
     }
-    f.wake.cancel_one();
+    mark_dirty(it->second);
+  }
+
+  void enqueue(const std::shared_ptr<Flow>& f, Bytes bytes) {
+    if (f->out.empty()) f->out = std::move(bytes);
+    else f->out.insert(f->out.end(), bytes.begin(), bytes.end());
+    mark_dirty(f);
+  }
+
+  void mark_dirty(const std::shared_ptr<Flow>& f) {
+    if (f->dirty) return;
+    f->dirty = true;
+    dirty.push_back(f);
+  }
+
+  std::shared_ptr<Flow> new_flow(Transport t, tcp::socket socket) {
+    auto f = std::make_shared<Flow>(next_flow++, t, std::move(socket));
+    flows.emplace(f->id, f);
+    ++counters.open;
+    return f;
+  }
+
+  // ---- readiness ----------------------------------------------------------
+
+  void arm_read(const std::shared_ptr<Flow>& f) {
+    if (f->read_armed || f->closed) return;
+    f->read_armed = true;
+    f->socket.async_wait(tcp::socket::wait_read, [this, f](std::error_code ec) {
+      f->read_armed = false;
+      if (ec || f->closed) return;
+      on_readable(f);
+    });
+  }
+
+  void arm_write(const std::shared_ptr<Flow>& f) {
+    if (f->write_armed || f->closed) return;
+    f->write_armed = true;
+    f->socket.async_wait(tcp::socket::wait_write, [this, f](std::error_code ec) {
+      f->write_armed = false;
+      if (ec || f->closed) return;
+      on_writable(f);
+    });
+  }
+
+  void on_readable(const std::shared_ptr<Flow>& f) {
+    if (f->handshaking) return drive_handshake(f);
+    if (f->write_needs_read) {
+      f->write_needs_read = false;
+      flush(f);
+      if (f->closed) return;
+    }
+    read(f);
+  }
+
+  void on_writable(const std::shared_ptr<Flow>& f) {
+    if (f->handshaking) return drive_handshake(f);
+    if (f->read_needs_write) {
+      f->read_needs_write = false;
+      read(f);
+      if (f->closed) return;
+    }
+    flush(f);
+  }
+
+  // ---- reading ------------------------------------------------------------
+
+  // Reads until the socket has nothing more (then waits for readability), or
+  // for a few rounds (then lets the other connections have a turn).
+  void read(const std::shared_ptr<Flow>& f) {
+    for (int round = 0; round < read_rounds; ++round) {
+      if (f->closed || f->upgrade || f->handshaking) return;  // STARTTLS: no plaintext read past the request
+      const IoOutcome o = f->ssl ? tls_read(f->ssl.get(), read_buffer.data(), read_buffer.size())
+                                 : plain_read(f->fd(), read_buffer.data(), read_buffer.size());
+      switch (o.result) {
+        case IoResult::done:
+          f->deadline = Clock::now() + config.idle_timeout;
+          if (!deliver(f, ByteView(read_buffer.data(), o.bytes))) {
+            ++counters.invalid;
+            return close_flow(f);
+          }
+          continue;
+        case IoResult::want_read: return arm_read(f);
+        case IoResult::want_write:
+          f->read_needs_write = true;
+          return arm_write(f);
+        case IoResult::closed:
+        case IoResult::failed: return close_flow(f);
+      }
+    }
+    asio::post(io, [this, f] {
+      if (!f->closed) read(f);
+    });
+  }
+
+  // Hands every complete message to the core; false when the stream is
+  // garbage or a message is over the limit.
+  bool deliver(const std::shared_ptr<Flow>& f, ByteView bytes) {
+    if (!config.framer) {  // the core parses the stream itself (XMPP)
+      core->handle_datagram(Clock::now(), Datagram{f->transport, f->local, f->remote, bytes}, f->id);
+      pump();
+      return true;
+    }
+    f->framed.insert(f->framed.end(), bytes.begin(), bytes.end());
+    std::size_t consumed = 0;
+    bool ok = true;
+    while (consumed < f->framed.size() && !f->closed) {
+      ByteView rest(f->framed.data() + consumed, f->framed.size() - consumed);
+      StreamFrame frame = config.framer(rest);
+      if (frame.state == StreamFrame::State::incomplete) {
+        if (rest.size() > config.max_message_size) ok = false;
+        break;
+      }
+      if (frame.state == StreamFrame::State::invalid || frame.size == 0 || frame.size > config.max_message_size) {
+        ok = false;
+        break;
+      }
+      if (frame.size > rest.size()) break;
+      core->handle_datagram(Clock::now(), Datagram{f->transport, f->local, f->remote, rest.first(frame.size)}, f->id);
+      consumed += frame.size;
+    }
+    if (consumed == f->framed.size()) Bytes().swap(f->framed);  // idle connections hold no buffer
+    else f->framed.erase(f->framed.begin(), f->framed.begin() + static_cast<std::ptrdiff_t>(consumed));
+    pump();
+    return ok;
+  }
+
+  // ---- writing ------------------------------------------------------------
+
+  void flush(const std::shared_ptr<Flow>& f) {
+    if (f->closed || f->connecting || f->handshaking || f->write_needs_read) return;
+    while (f->pending_output()) {
+      const std::uint8_t* data = f->out.data() + f->out_sent;
+      const std::size_t size = f->out.size() - f->out_sent;
+      const IoOutcome o = f->ssl ? tls_write(f->ssl.get(), data, size) : plain_write(f->fd(), data, size);
+      switch (o.result) {
+        case IoResult::done: f->out_sent += o.bytes; continue;
+        case IoResult::want_write: return arm_write(f);
+        case IoResult::want_read:
+          f->write_needs_read = true;
+          return arm_read(f);
+        case IoResult::closed:
+        case IoResult::failed:
+          ++counters.send_failures;
+          return close_flow(f);
+      }
+    }
+    Bytes().swap(f->out);  // idle connections hold no buffer
+    f->out_sent = 0;
+    if (f->close_after_flush) return close_flow(f);
+    if (f->upgrade) start_tls(f);
+  }
+
+  // ---- TLS ----------------------------------------------------------------
+
+  // Direct TLS at accept, or STARTTLS once the core's "proceed" is written.
+  // Bytes the peer sent after its STARTTLS request were handed to the core
+  // in plaintext already: the protocol decides what to do with them (XMPP
+  // closes the stream).
+  void start_tls(const std::shared_ptr<Flow>& f) {
+    f->upgrade = false;
+    f->ssl = bio_method.new_server(tls_context.get(), f->fd());
+    if (!f->ssl) {
+      ++counters.tls_failures;
+      return close_flow(f);
+    }
+    f->handshaking = true;
+    f->deadline = Clock::now() + setup_timeout;
+    drive_handshake(f);
+  }
+
+  void drive_handshake(const std::shared_ptr<Flow>& f) {
+    const IoOutcome o = tls_handshake(f->ssl.get());
+    switch (o.result) {
+      case IoResult::want_read: return arm_read(f);
+      case IoResult::want_write: return arm_write(f);
+      case IoResult::closed:
+      case IoResult::failed:
+        ++counters.tls_failures;
+        return close_flow(f);
+      case IoResult::done: break;
+    }
+    f->handshaking = false;
+    f->deadline = Clock::now() + config.idle_timeout;
+    core->handle_flow_secured(Clock::now(), f->id, tls_info(f->ssl.get()));
+    pump();
+    if (f->closed) return;
+    flush(f);     // what the core queued during the handshake
+    read(f);      // and what the client sent right after it
   }
 
   // RFC 9266 tls-exporter and RFC 5929 tls-server-end-point for this connection.
@@ -212,38 +444,29 @@ struct FlowService::Impl {
     }
   }
 
-  void enqueue(Flow& f, Bytes bytes) {
-    f.queue.push_back(std::move(bytes));
-    f.wake.cancel_one();
-  }
-
-  std::shared_ptr<Flow> new_flow(Transport t) {
-    auto f = std::make_shared<Flow>(next_flow++, t, io);
-    flows.emplace(f->id, f);
-    ++counters.open;
-    return f;
-  }
+  // ---- connections --------------------------------------------------------
 
   void connect(const SocketAddress& remote, Bytes first) {
-    auto f = new_flow(Transport::tcp);
-    f->plain.emplace(io);
+    auto f = new_flow(Transport::tcp, tcp::socket(io));
     f->remote = remote;
-    f->queue.push_back(std::move(first));
+    f->out = std::move(first);
+    f->connecting = true;
+    f->deadline = Clock::now() + setup_timeout;
     flow_by_remote[{Transport::tcp, remote}] = f->id;
-    asio::co_spawn(io, run_outbound(f), asio::detached);
-  }
-
-  awaitable<void> run_outbound(std::shared_ptr<Flow> f) {
-    std::error_code ec;
-    co_await f->plain->async_connect(to_tcp_endpoint(f->remote), asio::redirect_error(use_awaitable, ec));
-    if (ec) {
-      ++counters.send_failures;
-      finish(f);
-      co_return;
-    }
-    f->local = from_tcp_endpoint(f->plain->local_endpoint(ec));
-    f->plain->set_option(tcp::no_delay(true), ec);
-    co_await run_flow(f);
+    f->socket.async_connect(to_tcp_endpoint(remote), [this, f](std::error_code ec) {
+      f->connecting = false;
+      if (f->closed) return;
+      if (ec) {
+        ++counters.send_failures;
+        return close_flow(f);
+      }
+      f->local = from_tcp_endpoint(f->socket.local_endpoint(ec));
+      f->socket.set_option(tcp::no_delay(true), ec);
+      f->socket.non_blocking(true, ec);
+      f->deadline = Clock::now() + config.idle_timeout;
+      flush(f);
+      read(f);
+    });
   }
 
   awaitable<void> accept_loop(tcp::acceptor& acceptor, Transport transport) {
@@ -261,182 +484,61 @@ struct FlowService::Impl {
       // Small request/response messages: without TCP_NODELAY a peer that
       // only reads delays its ACKs and Nagle holds our next write ~40 ms.
       socket.set_option(tcp::no_delay(true), ec);
-      auto f = new_flow(transport);
-      f->remote = from_tcp_endpoint(socket.remote_endpoint(ec));
-      f->local = from_tcp_endpoint(socket.local_endpoint(ec));
-      if (transport == Transport::tls)
-        f->tls.emplace(std::move(socket), *tls_context);
-      else
-        f->plain.emplace(std::move(socket));
+      socket.non_blocking(true, ec);
+      auto f = new_flow(transport, std::move(socket));
+      f->remote = from_tcp_endpoint(f->socket.remote_endpoint(ec));
+      f->local = from_tcp_endpoint(f->socket.local_endpoint(ec));
+      f->deadline = Clock::now() + config.idle_timeout;
       flow_by_remote[{transport, f->remote}] = f->id;
       core->handle_flow_opened(Clock::now(), f->id, transport, f->local, f->remote);
       pump();
-      asio::co_spawn(io, run_inbound(f), asio::detached);
+      if (f->closed) continue;
+      if (transport == Transport::tls) start_tls(f);
+      else read(f);
     }
   }
 
-  awaitable<void> run_inbound(std::shared_ptr<Flow> f) {
-    if (f->tls) {
-      std::error_code ec;
-      f->deadline = Clock::now() + std::chrono::seconds(10);  // a handshake may not dawdle
-      asio::co_spawn(io, watchdog(f), asio::detached);
-      co_await f->tls->async_handshake(asio::ssl::stream_base::server, asio::redirect_error(use_awaitable, ec));
-      if (ec) {
-        ++counters.tls_failures;
-        finish(f);
-        co_return;
-      }
-      core->handle_flow_secured(Clock::now(), f->id, tls_info(f->tls->native_handle()));
-      pump();
-      co_await run_flow(f, false);
-      co_return;
-    }
-    co_await run_flow(f);
-  }
-
-  // Reader in this coroutine, writer and idle watchdog beside it.
-  awaitable<void> run_flow(std::shared_ptr<Flow> f, bool start_watchdog = true) {
-    f->deadline = Clock::now() + config.idle_timeout;
-    if (start_watchdog) asio::co_spawn(io, watchdog(f), asio::detached);
-    asio::co_spawn(io, writer(f), asio::detached);
-    Bytes buffer;
-    std::array<std::uint8_t, 8192> chunk;
-    while (!f->closed) {
-      std::error_code ec;
-      std::size_t n = f->tls ? co_await f->tls->async_read_some(asio::buffer(chunk), asio::redirect_error(use_awaitable, ec))
-                             : co_await f->plain->async_read_some(asio::buffer(chunk), asio::redirect_error(use_awaitable, ec));
-      if (ec || n == 0) break;
-      f->deadline = Clock::now() + config.idle_timeout;
-      buffer.insert(buffer.end(), chunk.begin(), chunk.begin() + static_cast<std::ptrdiff_t>(n));
-      if (!deliver_frames(*f, buffer)) {
-        ++counters.invalid;
-        break;
-      }
-      if (f->upgrade && !co_await upgrade_to_tls(f)) break;
-    }
-    finish(f);
-  }
-
-  // STARTTLS: once the writer has sent what was queued (the protocol's
-  // "proceed"), the same TCP connection carries a TLS server handshake;
-  // reading and writing then go through TLS. Bytes the peer sent after its
-  // STARTTLS request were handed to the core in plaintext already: the
-  // protocol decides what to do with them (XMPP closes the stream).
-  awaitable<bool> upgrade_to_tls(std::shared_ptr<Flow> f) {
-    f->upgrade = false;
-    asio::steady_timer wait(io);
-    while (!f->closed && (!f->queue.empty() || f->writing)) {
-      wait.expires_after(std::chrono::milliseconds(1));
-      std::error_code ec;
-      co_await wait.async_wait(asio::redirect_error(use_awaitable, ec));
-    }
-    if (f->closed) co_return false;
-    f->handshaking = true;
-    f->tls.emplace(std::move(*f->plain), *tls_context);
-    f->plain.reset();
-    f->deadline = Clock::now() + std::chrono::seconds(10);  // a handshake may not dawdle
+  // Closes the socket (pending waits end with operation_aborted) and tells
+  // the core, once.
+  void close_flow(const std::shared_ptr<Flow>& f) {
+    if (f->closed) return;
+    f->closed = true;
+    if (f->ssl && !f->handshaking) tls_close_notify(f->ssl.get());
     std::error_code ec;
-    co_await f->tls->async_handshake(asio::ssl::stream_base::server, asio::redirect_error(use_awaitable, ec));
-    f->handshaking = false;
-    f->wake.cancel_one();
-    if (ec || f->closed) {
-      ++counters.tls_failures;
-      co_return false;
-    }
-    f->deadline = Clock::now() + config.idle_timeout;
-    core->handle_flow_secured(Clock::now(), f->id, tls_info(f->tls->native_handle()));
-    pump();
-    co_return true;
-  }
-
-  // Hands every complete message in `buffer` to the core; false when the
-  // stream is garbage or a message is over the limit.
-  bool deliver_frames(Flow& f, Bytes& buffer) {
-    if (!config.framer) {  // the core parses the stream itself (XMPP)
-      core->handle_datagram(Clock::now(), Datagram{f.transport, f.local, f.remote, ByteView(buffer)}, f.id);
-      buffer.clear();
-      pump();
-      return true;
-    }
-    std::size_t consumed = 0;
-    bool ok = true;
-    while (consumed < buffer.size()) {
-      ByteView rest(buffer.data() + consumed, buffer.size() - consumed);
-      StreamFrame frame = config.framer(rest);
-      if (frame.state == StreamFrame::State::incomplete) {
-        if (rest.size() > config.max_message_size) ok = false;
-        break;
-      }
-      if (frame.state == StreamFrame::State::invalid || frame.size == 0 || frame.size > config.max_message_size) {
-        ok = false;
-        break;
-      }
-      if (frame.size > rest.size()) break;
-      core->handle_datagram(Clock::now(), Datagram{f.transport, f.local, f.remote, rest.first(frame.size)}, f.id);
-      consumed += frame.size;
-    }
-    buffer.erase(buffer.begin(), buffer.begin() + static_cast<std::ptrdiff_t>(consumed));
-    pump();
-    return ok;
-  }
-
-  awaitable<void> writer(std::shared_ptr<Flow> f) {
-    while (!f->closed) {
-      if (f->queue.empty() && f->close_after_flush) {
-        // Closing the socket ends the reader too, which then reports it.
-        f->close();
-        co_return;
-      }
-      if (f->queue.empty() || f->handshaking) {
-        std::error_code ec;
-        f->wake.expires_at(Instant::max());
-        co_await f->wake.async_wait(asio::redirect_error(use_awaitable, ec));
-        continue;
-      }
-      // Everything queued goes out in one write (one TLS record batch, one
-      // syscall): deque elements stay put while more are appended.
-      std::error_code ec;
-      std::vector<asio::const_buffer> batch;
-      const std::size_t n = std::min<std::size_t>(f->queue.size(), 64);
-      batch.reserve(n);
-      for (std::size_t i = 0; i < n; ++i) batch.push_back(asio::buffer(f->queue[i]));
-      f->writing = true;
-      if (f->tls)
-        co_await asio::async_write(*f->tls, batch, asio::redirect_error(use_awaitable, ec));
-      else
-        co_await asio::async_write(*f->plain, batch, asio::redirect_error(use_awaitable, ec));
-      f->writing = false;
-      if (ec) {
-        ++counters.send_failures;
-        f->close();
-        co_return;
-      }
-      f->queue.erase(f->queue.begin(), f->queue.begin() + static_cast<std::ptrdiff_t>(n));
-    }
-  }
-
-  awaitable<void> watchdog(std::shared_ptr<Flow> f) {
-    while (!f->closed) {
-      f->idle.expires_at(f->deadline);
-      std::error_code ec;
-      co_await f->idle.async_wait(asio::redirect_error(use_awaitable, ec));
-      if (f->closed) co_return;
-      if (Clock::now() >= f->deadline) {
-        ++counters.idle;
-        f->close();
-        co_return;
-      }
-    }
-  }
-
-  void finish(const std::shared_ptr<Flow>& f) {
-    f->close();
+    f->socket.close(ec);
+    f->ssl.reset();
+    Bytes().swap(f->out);
     if (flows.erase(f->id) == 0) return;
     --counters.open;
     if (auto it = flow_by_remote.find({f->transport, f->remote}); it != flow_by_remote.end() && it->second == f->id)
       flow_by_remote.erase(it);
     core->handle_flow_closed(Clock::now(), f->id);
     pump();
+  }
+
+  // One timer for every connection's deadline: a scan of a few thousand
+  // flows a second costs less than a timer per connection.
+  Duration sweep_interval() const {
+    const Duration quarter = config.idle_timeout / 4;
+    return std::clamp<Duration>(quarter, std::chrono::milliseconds(10), std::chrono::seconds(1));
+  }
+
+  void arm_sweep() {
+    sweep_timer.expires_after(sweep_interval());
+    sweep_timer.async_wait([this](std::error_code ec) {
+      if (ec) return;
+      const Instant now = Clock::now();
+      std::vector<std::shared_ptr<Flow>> expired;
+      for (const auto& [id, f] : flows)
+        if (now >= f->deadline) expired.push_back(f);
+      for (const auto& f : expired) {
+        if (f->handshaking) ++counters.tls_failures;
+        else if (f->connecting) ++counters.send_failures;
+        else ++counters.idle;
+        close_flow(f);
+      }
+      arm_sweep();
+    });
   }
 
   // Waits for the socket to be readable, then takes what is queued in
@@ -472,7 +574,6 @@ struct FlowService::Impl {
     }
   }
 };
-
 std::unique_ptr<FlowService> FlowService::start(const FlowServiceConfig& config, std::unique_ptr<FlowCore> core,
                                                 BindError& error, std::string& tls_error) {
   std::unique_ptr<FlowService> s(new FlowService);
@@ -486,16 +587,20 @@ std::unique_ptr<FlowService> FlowService::start(const FlowServiceConfig& config,
       tls_error = "TLS listeners and STARTTLS need a certificate and key";
       return nullptr;
     }
-    try {
-      impl.tls_context.emplace(asio::ssl::context::tls_server);
-      SSL_CTX_set_min_proto_version(impl.tls_context->native_handle(), TLS1_2_VERSION);  // TLS 1.2+ only
-      impl.tls_context->set_options(asio::ssl::context::default_workarounds | asio::ssl::context::no_compression |
-                                    asio::ssl::context::single_dh_use);
-      impl.tls_context->use_certificate_chain_file(config.tls_files->certificate.string());
-      impl.tls_context->use_private_key_file(config.tls_files->private_key.string(), asio::ssl::context::pem);
-    } catch (const std::system_error& e) {
+    impl.tls_context.reset(SSL_CTX_new(TLS_server_method()));
+    SSL_CTX* ctx = impl.tls_context.get();
+    if (!ctx) {
+      tls_error = "cannot make a TLS context: " + openssl_error();
+      return nullptr;
+    }
+    SSL_CTX_set_min_proto_version(ctx, TLS1_2_VERSION);  // TLS 1.2+ only
+    SSL_CTX_set_options(ctx, SSL_OP_ALL | SSL_OP_NO_COMPRESSION | SSL_OP_CIPHER_SERVER_PREFERENCE);
+    tune_server_context(ctx);
+    if (SSL_CTX_use_certificate_chain_file(ctx, config.tls_files->certificate.string().c_str()) != 1 ||
+        SSL_CTX_use_PrivateKey_file(ctx, config.tls_files->private_key.string().c_str(), SSL_FILETYPE_PEM) != 1 ||
+        SSL_CTX_check_private_key(ctx) != 1) {
       tls_error = "cannot load " + config.tls_files->certificate.string() + " / " +
-                  config.tls_files->private_key.string() + ": " + e.code().message();
+                  config.tls_files->private_key.string() + ": " + openssl_error();
       return nullptr;
     }
   }
@@ -546,6 +651,7 @@ std::unique_ptr<FlowService> FlowService::start(const FlowServiceConfig& config,
   for (std::size_t i = 0; i < impl.udp_sockets.size(); ++i) asio::co_spawn(impl.io, impl.udp_loop(i), asio::detached);
   for (auto& [acceptor, transport] : impl.acceptors)
     asio::co_spawn(impl.io, impl.accept_loop(acceptor, transport), asio::detached);
+  impl.arm_sweep();
   asio::post(impl.io, [&impl] { impl.pump(); });
   impl.thread = std::thread([&impl] { impl.io.run(); });
   return s;
