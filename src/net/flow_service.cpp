@@ -20,8 +20,10 @@
 #include <unordered_map>
 
 #include "net/asio_address.hpp"
+#include "net/tls13_records.hpp"
 #include "net/tls_socket.hpp"
 #include "net/udp_socket.hpp"
+#include <malloc.h>
 #include <unistd.h>
 
 namespace confab::net {
@@ -39,6 +41,29 @@ constexpr int read_rounds = 16;
 struct SslCtxDeleter {
   void operator()(SSL_CTX* c) const { SSL_CTX_free(c); }
 };
+
+// The application traffic secrets OpenSSL reports through its key log
+// callback while a TLS 1.3 handshake runs (see Tls13Records).
+struct CapturedSecrets {
+  Bytes client, server;
+};
+
+std::optional<Bytes> from_hex(std::string_view hex) {
+  if (hex.size() % 2) return std::nullopt;
+  Bytes out(hex.size() / 2);
+  for (std::size_t i = 0; i < out.size(); ++i) {
+    auto nibble = [](char c) -> int {
+      if (c >= '0' && c <= '9') return c - '0';
+      if (c >= 'a' && c <= 'f') return c - 'a' + 10;
+      if (c >= 'A' && c <= 'F') return c - 'A' + 10;
+      return -1;
+    };
+    const int hi = nibble(hex[2 * i]), lo = nibble(hex[2 * i + 1]);
+    if (hi < 0 || lo < 0) return std::nullopt;
+    out[i] = static_cast<std::uint8_t>(hi * 16 + lo);
+  }
+  return out;
+}
 
 std::string openssl_error() {
   const unsigned long e = ERR_get_error();
@@ -74,10 +99,35 @@ struct Flow {
   bool upgrade = false;            // STARTTLS asked for: handshake once `out` is written
   bool close_after_flush = false;  // the core asked to close once `out` is written
   bool dirty = false;              // listed for the end-of-pump flush
+  // TLS 1.3 after the handshake: our own record layer, and no SSL object.
+  std::unique_ptr<Tls13Records> records;
+  std::unique_ptr<CapturedSecrets> secrets;  // during the handshake only
+  Bytes rx;                  // records: an unfinished record
+  Bytes wire;                // records: protected bytes not yet written
+  std::size_t wire_sent = 0;
 
   int fd() { return socket.native_handle(); }
   bool pending_output() const { return out_sent < out.size(); }
 };
+
+namespace {
+// OpenSSL's key log callback: keeps the two application traffic secrets of
+// a connection whose records we may take over.
+void capture_secret(const SSL* ssl, const char* line) {
+  auto* flow = static_cast<Flow*>(SSL_get_app_data(ssl));
+  if (!flow || !flow->secrets) return;
+  std::string_view text(line);
+  const auto label_end = text.find(' ');
+  const auto random_end = text.find(' ', label_end + 1);
+  if (label_end == std::string_view::npos || random_end == std::string_view::npos) return;
+  const std::string_view label = text.substr(0, label_end);
+  Bytes* slot = label == "CLIENT_TRAFFIC_SECRET_0" ? &flow->secrets->client
+                : label == "SERVER_TRAFFIC_SECRET_0" ? &flow->secrets->server
+                                                     : nullptr;
+  if (!slot) return;
+  if (auto secret = from_hex(text.substr(random_end + 1))) *slot = std::move(*secret);
+}
+}  // namespace
 
 struct FlowService::Impl {
   FlowServiceConfig config;
@@ -97,14 +147,17 @@ struct FlowService::Impl {
   std::map<std::pair<Transport, SocketAddress>, FlowId> flow_by_remote;  // for reuse by address
   std::vector<std::shared_ptr<Flow>> dirty;  // output queued during this pump
   std::vector<std::uint8_t> read_buffer = std::vector<std::uint8_t>(64 * 1024);  // every connection reads here
+  Bytes plain_buffer;  // records: what one read decrypts to
   FlowId next_flow = 1;
   asio::steady_timer core_timer{io};
   asio::steady_timer sweep_timer{io};  // idle and setup deadlines of all connections
   std::thread thread;
   bool pumping = false, repump = false;
+  std::uint64_t handshakes_since_trim = 0;  // TLS handshakes leave free heap behind (see arm_sweep)
+  Instant last_trim{}, last_handshake{};
   struct Counters {
     std::atomic<std::uint64_t> datagrams_in{0}, datagrams_out{0}, open{0}, accepted{0}, refused{0}, invalid{0},
-        idle{0}, tls_failures{0}, send_failures{0};
+        idle{0}, tls_failures{0}, send_failures{0}, tls_offloaded{0};
   } counters;
 
   // After the core was fed: send what it wants sent, and make sure its timer
@@ -270,6 +323,10 @@ struct FlowService::Impl {
       switch (o.result) {
         case IoResult::done:
           f->deadline = Clock::now() + config.idle_timeout;
+          if (f->records) {
+            if (!open_records(f, ByteView(read_buffer.data(), o.bytes))) return;
+            continue;
+          }
           if (!deliver(f, ByteView(read_buffer.data(), o.bytes))) {
             ++counters.invalid;
             return close_flow(f);
@@ -286,6 +343,42 @@ struct FlowService::Impl {
     asio::post(io, [this, f] {
       if (!f->closed) read(f);
     });
+  }
+
+  // Records: decrypts what arrived (keeping an unfinished record), answers
+  // a KeyUpdate, hands the plaintext on. False when the connection ended.
+  bool open_records(const std::shared_ptr<Flow>& f, ByteView bytes) {
+    ByteView wire = bytes;
+    if (!f->rx.empty()) {
+      f->rx.insert(f->rx.end(), bytes.begin(), bytes.end());
+      wire = f->rx;
+    }
+    plain_buffer.clear();
+    Bytes reply;
+    const auto opened = f->records->open(wire, plain_buffer, reply);
+    if (opened.status == Tls13Records::Status::failed) {
+      ++counters.invalid;
+      close_flow(f);
+      return false;
+    }
+    if (f->rx.empty()) f->rx.assign(wire.begin() + static_cast<std::ptrdiff_t>(opened.consumed), wire.end());
+    else f->rx.erase(f->rx.begin(), f->rx.begin() + static_cast<std::ptrdiff_t>(opened.consumed));
+    if (f->rx.empty()) Bytes().swap(f->rx);
+    if (!reply.empty()) {
+      f->wire.insert(f->wire.end(), reply.begin(), reply.end());
+      mark_dirty(f);
+    }
+    if (!plain_buffer.empty() && !deliver(f, plain_buffer)) {
+      ++counters.invalid;
+      close_flow(f);
+      return false;
+    }
+    if (opened.status == Tls13Records::Status::closed) {
+      close_flow(f);
+      return false;
+    }
+    if (!reply.empty() && !f->closed) flush(f);
+    return !f->closed;
   }
 
   // Hands every complete message to the core; false when the stream is
@@ -324,12 +417,19 @@ struct FlowService::Impl {
 
   void flush(const std::shared_ptr<Flow>& f) {
     if (f->closed || f->connecting || f->handshaking || f->write_needs_read) return;
-    while (f->pending_output()) {
-      const std::uint8_t* data = f->out.data() + f->out_sent;
-      const std::size_t size = f->out.size() - f->out_sent;
+    if (f->records && f->pending_output()) {
+      f->records->seal(ByteView(f->out).subspan(f->out_sent), f->wire);
+      Bytes().swap(f->out);
+      f->out_sent = 0;
+    }
+    Bytes& buffer = f->records ? f->wire : f->out;
+    std::size_t& sent = f->records ? f->wire_sent : f->out_sent;
+    while (sent < buffer.size()) {
+      const std::uint8_t* data = buffer.data() + sent;
+      const std::size_t size = buffer.size() - sent;
       const IoOutcome o = f->ssl ? tls_write(f->ssl.get(), data, size) : plain_write(f->fd(), data, size);
       switch (o.result) {
-        case IoResult::done: f->out_sent += o.bytes; continue;
+        case IoResult::done: sent += o.bytes; continue;
         case IoResult::want_write: return arm_write(f);
         case IoResult::want_read:
           f->write_needs_read = true;
@@ -340,8 +440,8 @@ struct FlowService::Impl {
           return close_flow(f);
       }
     }
-    Bytes().swap(f->out);  // idle connections hold no buffer
-    f->out_sent = 0;
+    Bytes().swap(buffer);  // idle connections hold no buffer
+    sent = 0;
     if (f->close_after_flush) return close_flow(f);
     if (f->upgrade) start_tls(f);
   }
@@ -359,9 +459,33 @@ struct FlowService::Impl {
       ++counters.tls_failures;
       return close_flow(f);
     }
+    if (config.tls_offload) {
+      f->secrets = std::make_unique<CapturedSecrets>();
+      SSL_set_app_data(f->ssl.get(), f.get());
+    }
     f->handshaking = true;
     f->deadline = Clock::now() + setup_timeout;
     drive_handshake(f);
+  }
+
+  // A finished TLS 1.3 handshake hands its record layer to Tls13Records and
+  // frees the SSL object (see tls13_records.hpp for why). Only when nothing
+  // is buffered inside OpenSSL: without read-ahead it reads record by
+  // record, so the client's first data is still in the socket.
+  void offload_records(Flow& f) {
+    auto secrets = std::move(f.secrets);
+    SSL* ssl = f.ssl.get();
+    SSL_set_app_data(ssl, nullptr);
+    if (!secrets || secrets->client.empty() || secrets->server.empty()) return;
+    if (SSL_version(ssl) != TLS1_3_VERSION || SSL_has_pending(ssl)) return;
+    const SSL_CIPHER* cipher = SSL_get_current_cipher(ssl);
+    auto suite = cipher ? tls13_suite(SSL_CIPHER_get_protocol_id(cipher)) : std::nullopt;
+    if (!suite) return;
+    auto records = Tls13Records::create(*suite, secrets->client, secrets->server);
+    if (!records) return;
+    f.records = std::move(records);
+    f.ssl.reset();
+    ++counters.tls_offloaded;
   }
 
   void drive_handshake(const std::shared_ptr<Flow>& f) {
@@ -376,8 +500,12 @@ struct FlowService::Impl {
       case IoResult::done: break;
     }
     f->handshaking = false;
+    ++handshakes_since_trim;
+    last_handshake = Clock::now();
     f->deadline = Clock::now() + config.idle_timeout;
-    core->handle_flow_secured(Clock::now(), f->id, tls_info(f->ssl.get()));
+    const TlsInfo info = tls_info(f->ssl.get());
+    offload_records(*f);  // before anything is written with the new keys
+    core->handle_flow_secured(Clock::now(), f->id, info);
     pump();
     if (f->closed) return;
     flush(f);     // what the core queued during the handshake
@@ -504,6 +632,11 @@ struct FlowService::Impl {
     if (f->closed) return;
     f->closed = true;
     if (f->ssl && !f->handshaking) tls_close_notify(f->ssl.get());
+    if (f->records) {  // close_notify, if the socket takes it now
+      Bytes alert;
+      f->records->seal_close_notify(alert);
+      plain_write(f->fd(), alert.data(), alert.size());
+    }
     std::error_code ec;
     f->socket.close(ec);
     f->ssl.reset();
@@ -536,6 +669,16 @@ struct FlowService::Impl {
         else if (f->connecting) ++counters.send_failures;
         else ++counters.idle;
         close_flow(f);
+      }
+      // A TLS handshake allocates tens of KiB and frees them; after a wave
+      // of logins the heap is full of free holes that stay resident. Give
+      // them back once things calm down (a second without a handshake),
+      // or every 10 s while they do not.
+      if (handshakes_since_trim > 0 &&
+          (now - last_handshake >= std::chrono::seconds(1) || now - last_trim >= std::chrono::seconds(10))) {
+        handshakes_since_trim = 0;
+        last_trim = now;
+        ::malloc_trim(0);
       }
       arm_sweep();
     });
@@ -596,6 +739,13 @@ std::unique_ptr<FlowService> FlowService::start(const FlowServiceConfig& config,
     SSL_CTX_set_min_proto_version(ctx, TLS1_2_VERSION);  // TLS 1.2+ only
     SSL_CTX_set_options(ctx, SSL_OP_ALL | SSL_OP_NO_COMPRESSION | SSL_OP_CIPHER_SERVER_PREFERENCE);
     tune_server_context(ctx);
+    if (config.tls_offload) {
+      // Our record layer takes over after the handshake, so OpenSSL must
+      // not send session tickets then (their sequence numbers would be
+      // ours to know); and it reports the traffic secrets to us.
+      SSL_CTX_set_num_tickets(ctx, 0);
+      SSL_CTX_set_keylog_callback(ctx, capture_secret);
+    }
     if (SSL_CTX_use_certificate_chain_file(ctx, config.tls_files->certificate.string().c_str()) != 1 ||
         SSL_CTX_use_PrivateKey_file(ctx, config.tls_files->private_key.string().c_str(), SSL_FILETYPE_PEM) != 1 ||
         SSL_CTX_check_private_key(ctx) != 1) {
@@ -668,7 +818,8 @@ FlowService::~FlowService() { stop(); }
 FlowStats FlowService::stats() const {
   const auto& c = impl_->counters;
   return {c.datagrams_in.load(), c.datagrams_out.load(), c.open.load(),    c.accepted.load(),    c.refused.load(),
-          c.invalid.load(),      c.idle.load(),          c.tls_failures.load(), c.send_failures.load()};
+          c.invalid.load(),      c.idle.load(),          c.tls_failures.load(), c.send_failures.load(),
+          c.tls_offloaded.load()};
 }
 
 void FlowService::with_core(const std::function<void(FlowCore&)>& fn) {

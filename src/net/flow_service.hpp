@@ -90,6 +90,10 @@ struct FlowServiceConfig {
   Duration idle_timeout = std::chrono::seconds(600);
   Framer framer;  // splits TCP/TLS byte streams into messages; empty: every read is handed over as it came
   bool starttls = false;  // cores may upgrade TCP connections (FlowCommand::start_tls); needs tls_files
+  // After a TLS 1.3 handshake, protect records ourselves and free OpenSSL's
+  // connection object (~20 KiB): see tls13_records.hpp. Also turns off TLS
+  // 1.3 session tickets (resumption needs a full handshake).
+  bool tls_offload = true;
   // The core's timer may fire this much after its deadline (see pump()).
   Duration timer_slack = std::chrono::milliseconds(10);
 };
@@ -99,6 +103,7 @@ struct FlowStats {
   std::uint64_t connections_open = 0, connections_accepted = 0, connections_refused = 0;
   std::uint64_t closed_invalid = 0, closed_idle = 0, tls_handshake_failures = 0;
   std::uint64_t send_failures = 0;
+  std::uint64_t tls_offloaded = 0;  // TLS 1.3 connections whose records we protect ourselves
 };
 
 class FlowService {

@@ -22,7 +22,7 @@ Impl& self(void* user_data) { return *static_cast<Impl*>(user_data); }
 
 void XMLCALL on_start(void* ud, const XML_Char* name, const XML_Char** atts) {
   Impl& s = self(ud);
-  if (s.failed) return;
+  if (s.failed || s.reviving) return;  // priming: the header was checked when it first came
   s.mark_progress();
   if (!s.document && s.depth == 0)
     s.open_stream(name, atts);
@@ -39,14 +39,14 @@ void XMLCALL on_end(void* ud, const XML_Char*) {
 
 void XMLCALL on_text(void* ud, const XML_Char* data, int len) {
   Impl& s = self(ud);
-  if (s.failed) return;
+  if (s.failed || s.reviving) return;
   s.mark_progress();
   s.text(std::string_view(data, static_cast<std::size_t>(len)));
 }
 
 void XMLCALL on_namespace(void* ud, const XML_Char* prefix, const XML_Char* uri) {
   Impl& s = self(ud);
-  if (s.failed) return;
+  if (s.failed || s.reviving) return;
   s.pending_namespaces.emplace_back(prefix ? prefix : "", uri ? uri : "");
   if (s.pending_namespaces.size() > s.options.limits.max_attributes)
     s.fail(C::policy_violation,
@@ -60,7 +60,7 @@ void XMLCALL on_cdata(void* ud) {
 
 void XMLCALL on_xml_decl(void* ud, const XML_Char* version, const XML_Char* encoding, int) {
   Impl& s = self(ud);
-  if (s.failed) return;
+  if (s.failed || s.reviving) return;
   s.mark_progress();
   if (version && std::strcmp(version, "1.0") != 0) {
     s.fail(C::bad_format, "XML version " + std::string(version) + " (XMPP uses XML 1.0)");
@@ -169,7 +169,20 @@ void StreamParser::Impl::install_handlers() {
 #endif
 }
 
-std::size_t StreamParser::Impl::event_begin() const { return to_size(XML_GetCurrentByteIndex(expat.get())); }
+std::size_t StreamParser::Impl::expat_index() const { return expat_base + to_size(XML_GetCurrentByteIndex(expat.get())); }
+
+std::size_t StreamParser::Impl::expat_line() const {
+  const auto line = static_cast<std::size_t>(XML_GetCurrentLineNumber(expat.get()));
+  return line < expat_first_line ? resumed_line : resumed_line + (line - expat_first_line);
+}
+
+std::size_t StreamParser::Impl::expat_column() const {
+  const auto line = static_cast<std::size_t>(XML_GetCurrentLineNumber(expat.get()));
+  const auto column = static_cast<std::size_t>(XML_GetCurrentColumnNumber(expat.get()));
+  return (line == expat_first_line ? resumed_column + column : column) + 1;
+}
+
+std::size_t StreamParser::Impl::event_begin() const { return expat_index(); }
 
 std::size_t StreamParser::Impl::event_end() const {
   return event_begin() + static_cast<std::size_t>(std::max(0, XML_GetCurrentByteCount(expat.get())));
@@ -187,9 +200,7 @@ void StreamParser::Impl::emit(StreamEvent event, std::size_t end) {
 }
 
 void StreamParser::Impl::fail(StreamErrorCondition condition, std::string detail) {
-  XML_Parser p = expat.get();
-  fail_at(condition, event_begin(), static_cast<std::size_t>(XML_GetCurrentLineNumber(p)),
-          static_cast<std::size_t>(XML_GetCurrentColumnNumber(p)) + 1, std::move(detail));
+  fail_at(condition, event_begin(), expat_line(), expat_column(), std::move(detail));
 }
 
 void StreamParser::Impl::fail_at(StreamErrorCondition condition, std::size_t offset, std::size_t line,
@@ -198,6 +209,7 @@ void StreamParser::Impl::fail_at(StreamErrorCondition condition, std::size_t off
   failed = true;
   events.push_back(Queued{StreamError{condition, offset, line, column, std::move(detail)}, offset});
   open_elements.clear();
+  if (!expat) return;  // hibernating: nothing to stop
   XML_ParsingStatus status;
   XML_GetParsingStatus(expat.get(), &status);
   if (status.parsing == XML_PARSING || status.parsing == XML_SUSPENDED) XML_StopParser(expat.get(), XML_FALSE);
@@ -208,8 +220,7 @@ void StreamParser::Impl::fail_from_expat() {
   const XML_Error code = XML_GetErrorCode(p);
   std::string detail = XML_ErrorString(code);
   if (code == XML_ERROR_UNDEFINED_ENTITY) detail += " (only the five predefined entities are allowed, RFC 6120 §11.1)";
-  fail_at(condition_of(code), to_size(XML_GetCurrentByteIndex(p)), static_cast<std::size_t>(XML_GetCurrentLineNumber(p)),
-          static_cast<std::size_t>(XML_GetCurrentColumnNumber(p)) + 1, std::move(detail));
+  fail_at(condition_of(code), expat_index(), expat_line(), expat_column(), std::move(detail));
 }
 
 }  // namespace confab::xmpp

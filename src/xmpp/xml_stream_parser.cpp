@@ -69,6 +69,11 @@ bool StreamParser::Impl::hold_back() {
 
 bool StreamParser::Impl::step() {
   if (failed) return false;
+  if (!expat) {
+    if (fed >= valid_end && !eof && !bad_utf8_at) return false;  // still nothing to parse
+    revive();
+    if (failed) return true;
+  }
   if (suspended) {
     suspended = false;
     after_parse(XML_ResumeParser(expat.get()));
@@ -157,6 +162,47 @@ void StreamParser::Impl::compact() {
   input_base = drop_to;
 }
 
+// Idle between stanzas with nothing left to parse: expat can go.
+bool StreamParser::Impl::can_hibernate() const {
+  return expat && !document && opened && !closed && !failed && !eof && !suspended && !reviving && depth == 1 &&
+         open_elements.empty() && pending_namespaces.empty() && events.empty() && !header_bytes.empty() &&
+         !bad_utf8_at && fed == valid_end && fed == input_base + input.size() && progress == fed;
+}
+
+void StreamParser::Impl::hibernate() {
+  expat.reset();
+  // Every byte is parsed and every event handed out: the input can go too
+  // (reset() skips whitespace after the last event anyway).
+  input_base = fed;
+  std::string().swap(input);
+  consumed = std::max(consumed, fed);
+  // Where the stream is now; bytes fed later count their own lines.
+  resumed_line = newlines + 1;
+  resumed_column = fed - line_begin;
+}
+
+void StreamParser::Impl::revive() {
+  expat.reset(XML_ParserCreateNS("UTF-8", name_separator));
+  if (!expat) {
+    failed = true;
+    events.push_back(Queued{StreamError{StreamErrorCondition::resource_constraint, fed, 0, 0, "out of memory"}, fed});
+    return;
+  }
+  install_handlers();
+  // The header, then a line break so the resumed bytes start a line of
+  // expat's own; whitespace after the header is a keepalive, not an event.
+  const std::string primer = header_bytes + "\n";
+  reviving = true;
+  const XML_Status status = XML_Parse(expat.get(), primer.data(), static_cast<int>(primer.size()), XML_FALSE);
+  reviving = false;
+  if (status != XML_STATUS_OK) {  // cannot happen: these bytes parsed before
+    fail_at(StreamErrorCondition::internal_server_error, fed, 0, 0, "could not resume the stream parser");
+    return;
+  }
+  expat_base = fed - primer.size();  // fed >= header size: the header was fed before
+  expat_first_line = static_cast<std::size_t>(std::count(primer.begin(), primer.end(), '\n')) + 1;
+}
+
 StreamParser::StreamParser(StreamParserOptions options) : StreamParser(std::move(options), false) {}
 
 StreamParser::StreamParser(StreamParserOptions options, bool document)
@@ -177,7 +223,10 @@ std::optional<StreamEvent> StreamParser::poll_event() {
   Impl& s = *impl_;
   while (s.events.empty() && s.step()) {
   }
-  if (s.events.empty()) return std::nullopt;
+  if (s.events.empty()) {
+    if (s.can_hibernate()) s.hibernate();
+    return std::nullopt;
+  }
   Impl::Queued q = std::move(s.events.front());
   s.events.pop_front();
   s.consumed = std::max(s.consumed, q.end);
@@ -199,6 +248,7 @@ Bytes StreamParser::reset() {
 }
 
 bool StreamParser::opened() const { return impl_->opened; }
+bool StreamParser::hibernating() const { return !impl_->expat; }
 bool StreamParser::closed() const { return impl_->closed; }
 bool StreamParser::failed() const { return impl_->failed; }
 std::size_t StreamParser::offset() const { return impl_->input_base + impl_->input.size(); }

@@ -103,6 +103,9 @@ class StreamParser {
   Bytes reset();
 
   bool opened() const;  // the header has been parsed
+  // Idle between stanzas, the parser holds no expat state (it comes back
+  // with the next byte): what lets thousands of idle streams stay small.
+  bool hibernating() const;
   bool closed() const;  // the close tag has been parsed
   bool failed() const;  // an error has been found (it may not be polled yet)
   // Bytes of the current stream seen by the parser so far.

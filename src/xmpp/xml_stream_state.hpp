@@ -86,6 +86,24 @@ struct StreamParser::Impl {
   std::deque<Queued> events;
   bool failed = false;
 
+  // Hibernation: between stanzas, with every byte parsed, an idle stream
+  // needs no expat (~10 KiB). It is dropped and, when bytes come, a fresh
+  // one is primed with the original stream header (kept here) so prefixes
+  // and the default namespace resolve as before. expat's positions then
+  // count from the primed header: these map them back to the stream's.
+  std::string header_bytes;          // the stream header as it arrived, XML declaration included
+  bool reviving = false;             // priming a fresh expat: the handlers stay quiet
+  std::size_t expat_base = 0;        // stream offset of expat's byte 0 (modulo 2^64: the primer may be longer)
+  std::size_t expat_first_line = 1;  // expat's line number of the first resumed byte,
+  std::size_t resumed_line = 1;      // the stream's line there,
+  std::size_t resumed_column = 0;    // and the stream's column (0-based) there
+  bool can_hibernate() const;
+  void hibernate();
+  void revive();
+  std::size_t expat_index() const;
+  std::size_t expat_line() const;
+  std::size_t expat_column() const;  // 1-based
+
   // Driver (xml_stream_parser.cpp).
   void append(ByteView bytes);
   bool step();  // one unit of parsing work; false when it needs more bytes

@@ -107,6 +107,9 @@ void StreamParser::Impl::open_stream(const XML_Char* raw, const XML_Char** atts)
   opened = true;
   depth = 1;
   boundary = event_end();
+  // Kept for hibernation (xml_stream_parser.cpp): the header's bytes, from
+  // the stream's start (nothing before it has been dropped yet).
+  if (input_base == 0 && boundary <= input.size()) header_bytes.assign(input, 0, boundary);
   emit(std::move(header), boundary);
 }
 
@@ -116,8 +119,8 @@ void StreamParser::Impl::start_element(const XML_Char* raw, const XML_Char** att
   const std::size_t level = document ? depth + 1 : depth;  // 1: the stanza (or the document's element)
   if (level == 1) {
     stanza_start = event_begin();
-    stanza_line = static_cast<std::size_t>(XML_GetCurrentLineNumber(expat.get()));
-    stanza_column = static_cast<std::size_t>(XML_GetCurrentColumnNumber(expat.get())) + 1;
+    stanza_line = expat_line();
+    stanza_column = expat_column();
     stanza_elements = 0;
     boundary = stanza_start;
     if (!document && name.ns == ns::streams && name.local == "stream")

@@ -272,3 +272,71 @@ TEST(FlowService, ClosesAConnectionWhenTheCoreAsksAfterWritingWhatIsQueued) {
   c.read_some(asio::buffer(&byte, 1), ec);
   EXPECT_EQ(ec, asio::error::eof);
 }
+
+// TLS 1.3 connections lose their OpenSSL object after the handshake and our
+// record layer takes over (Tls13Records): OpenSSL's client must not notice —
+// not across KeyUpdates either way, not with records bigger than a read,
+// and close_notify still ends the stream.
+TEST(FlowService, TakesOverTls13RecordsAndStaysCompatibleWithOpenSsl) {
+  auto s = start();
+  asio::io_context io;
+  asio::ssl::context ctx(asio::ssl::context::tls_client);
+  ctx.load_verify_file((s->dir / "confab.test.crt").string());
+  ctx.set_verify_mode(asio::ssl::verify_peer);
+  asio::ssl::stream<asio::ip::tcp::socket> t(io, ctx);
+  t.next_layer().connect({asio::ip::make_address("127.0.0.1"), s->tls_port});
+  t.handshake(asio::ssl::stream_base::client);
+  ASSERT_EQ(std::string(SSL_get_version(t.native_handle())), "TLSv1.3");
+  asio::streambuf buf;
+  auto exchange = [&](const std::string& line) {
+    asio::write(t, asio::buffer(line + "\n"));
+    asio::read_until(t, buf, '\n');
+    std::istream is(&buf);
+    std::string got;
+    std::getline(is, got);
+    return got;
+  };
+  EXPECT_EQ(exchange("first"), "echo first");
+  EXPECT_EQ(s->service->stats().tls_offloaded, 1u);
+  for (int i = 0; i < 3; ++i) {
+    // The client updates its keys and asks us to update ours (§4.6.3).
+    ASSERT_EQ(SSL_key_update(t.native_handle(), SSL_KEY_UPDATE_REQUESTED), 1);
+    EXPECT_EQ(exchange("after update " + std::to_string(i)), "echo after update " + std::to_string(i));
+  }
+  // Many lines in one write: several client records, several of ours back.
+  std::string burst;
+  for (int i = 0; i < 3000; ++i) burst += "line " + std::to_string(i) + "\n";
+  asio::write(t, asio::buffer(burst));
+  for (int i = 0; i < 3000; ++i) {
+    asio::read_until(t, buf, '\n');
+    std::istream is(&buf);
+    std::string got;
+    std::getline(is, got);
+    ASSERT_EQ(got, "echo line " + std::to_string(i));
+  }
+  std::error_code ec;
+  t.shutdown(ec);  // close_notify both ways
+  for (int i = 0; i < 100 && s->closed.load() == 0; ++i) std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  EXPECT_EQ(s->closed.load(), 1);
+  EXPECT_EQ(s->service->stats().closed_invalid, 0u);
+}
+
+TEST(FlowService, KeepsOpenSslForTls12) {
+  auto s = start();
+  asio::io_context io;
+  asio::ssl::context ctx(asio::ssl::context::tls_client);
+  SSL_CTX_set_max_proto_version(ctx.native_handle(), TLS1_2_VERSION);
+  ctx.load_verify_file((s->dir / "confab.test.crt").string());
+  ctx.set_verify_mode(asio::ssl::verify_peer);
+  asio::ssl::stream<asio::ip::tcp::socket> t(io, ctx);
+  t.next_layer().connect({asio::ip::make_address("127.0.0.1"), s->tls_port});
+  t.handshake(asio::ssl::stream_base::client);
+  asio::write(t, asio::buffer(std::string("twelve\n")));
+  asio::streambuf buf;
+  asio::read_until(t, buf, '\n');
+  std::istream is(&buf);
+  std::string line;
+  std::getline(is, line);
+  EXPECT_EQ(line, "echo twelve");
+  EXPECT_EQ(s->service->stats().tls_offloaded, 0u);
+}
