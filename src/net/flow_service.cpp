@@ -20,7 +20,7 @@
 #include <unordered_map>
 
 #include "net/asio_address.hpp"
-#include "net/tls13_records.hpp"
+#include "tls/records.hpp"
 #include "net/tls_socket.hpp"
 #include "net/udp_socket.hpp"
 #include <malloc.h>
@@ -100,7 +100,7 @@ struct Flow {
   bool close_after_flush = false;  // the core asked to close once `out` is written
   bool dirty = false;              // listed for the end-of-pump flush
   // TLS 1.3 after the handshake: our own record layer, and no SSL object.
-  std::unique_ptr<Tls13Records> records;
+  std::unique_ptr<tls::Tls13Records> records;
   std::unique_ptr<CapturedSecrets> secrets;  // during the handshake only
   Bytes rx;                  // records: an unfinished record
   Bytes wire;                // records: protected bytes not yet written
@@ -356,7 +356,7 @@ struct FlowService::Impl {
     plain_buffer.clear();
     Bytes reply;
     const auto opened = f->records->open(wire, plain_buffer, reply);
-    if (opened.status == Tls13Records::Status::failed) {
+    if (opened.status == tls::Tls13Records::Status::failed) {
       ++counters.invalid;
       close_flow(f);
       return false;
@@ -373,7 +373,7 @@ struct FlowService::Impl {
       close_flow(f);
       return false;
     }
-    if (opened.status == Tls13Records::Status::closed) {
+    if (opened.status == tls::Tls13Records::Status::closed) {
       close_flow(f);
       return false;
     }
@@ -479,9 +479,9 @@ struct FlowService::Impl {
     if (!secrets || secrets->client.empty() || secrets->server.empty()) return;
     if (SSL_version(ssl) != TLS1_3_VERSION || SSL_has_pending(ssl)) return;
     const SSL_CIPHER* cipher = SSL_get_current_cipher(ssl);
-    auto suite = cipher ? tls13_suite(SSL_CIPHER_get_protocol_id(cipher)) : std::nullopt;
+    auto suite = cipher ? tls::tls13_suite(SSL_CIPHER_get_protocol_id(cipher)) : std::nullopt;
     if (!suite) return;
-    auto records = Tls13Records::create(*suite, secrets->client, secrets->server);
+    auto records = tls::Tls13Records::create(*suite, secrets->client, secrets->server);
     if (!records) return;
     f.records = std::move(records);
     f.ssl.reset();

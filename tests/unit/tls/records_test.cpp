@@ -2,14 +2,14 @@
 // layers (a client's view and a server's) talking to each other: data both
 // ways, records split anywhere, tampering, alerts, limits. KeyUpdate is
 // tested against OpenSSL's own client in flow_service_test.cpp.
-#include "net/tls13_records.hpp"
+#include "tls/records.hpp"
 
 #include <gtest/gtest.h>
 
 #include <string>
 
 using namespace confab;
-using namespace confab::net;
+using namespace confab::tls;
 
 namespace {
 

@@ -24,7 +24,7 @@
 
 #include "core/bytes.hpp"
 
-namespace confab::net {
+namespace confab::tls {
 
 enum class Tls13Suite : std::uint8_t { aes_128_gcm_sha256, aes_256_gcm_sha384, chacha20_poly1305_sha256 };
 
@@ -85,4 +85,4 @@ class Tls13Records {
   std::uint64_t records_read_ = 0;
 };
 
-}  // namespace confab::net
+}  // namespace confab::tls

@@ -1,13 +1,13 @@
-#include "net/tls13_records.hpp"
+#include "tls/records.hpp"
 
 #include <openssl/core_names.h>
 #include <openssl/evp.h>
 
 #include <algorithm>
 #include <cstring>
-#include <fmt/format.h>
+#include <string>
 
-namespace confab::net {
+namespace confab::tls {
 
 namespace {
 
@@ -180,7 +180,7 @@ bool Tls13Records::handshake_message(std::uint8_t type, ByteView body, Bytes& re
   if (type != handshake_key_update) {
     // A client has nothing else to send after its Finished (we never ask
     // for post-handshake authentication); NewSessionTicket is the server's.
-    error = fmt::format("unexpected handshake message type {} after the handshake", type);
+    error = "unexpected handshake message type " + std::to_string(type) + " after the handshake";
     return false;
   }
   if (body.size() != 1 || body[0] > 1) {
@@ -200,15 +200,15 @@ Tls13Records::Opened Tls13Records::open(ByteView wire, Bytes& plaintext, Bytes& 
   Opened r;
   auto fail = [&](std::string why) {
     r.status = Status::failed;
-    r.error = fmt::format("record {}: {}", records_read_ + 1, why);
+    r.error = "record " + std::to_string(records_read_ + 1) + ": " + why;
     return r;
   };
   while (wire.size() - r.consumed >= header_size) {
     const std::uint8_t* h = wire.data() + r.consumed;
     const std::size_t length = (std::size_t{h[3]} << 8) | h[4];
-    if (h[0] != type_application_data) return fail(fmt::format("outer content type {} (only 23 after the handshake)", h[0]));
+    if (h[0] != type_application_data) return fail("outer content type " + std::to_string(h[0]) + " (only 23 after the handshake)");
     if (h[1] != 0x03 || h[2] != 0x03) return fail("legacy_record_version is not 0x0303");
-    if (length > max_ciphertext) return fail(fmt::format("{} bytes is over the {} allowed (record_overflow)", length, max_ciphertext));
+    if (length > max_ciphertext) return fail(std::to_string(length) + " bytes is over the " + std::to_string(max_ciphertext) + " allowed (record_overflow)");
     if (length < 1 + tag_size) return fail("shorter than its tag");
     if (wire.size() - r.consumed < header_size + length) break;  // the rest has not arrived
 
@@ -263,9 +263,9 @@ Tls13Records::Opened Tls13Records::open(ByteView wire, Bytes& plaintext, Bytes& 
         r.status = Status::closed;  // close_notify
         return r;
       }
-      return fail(fmt::format("peer sent alert {}", body[1]));
+      return fail("peer sent alert " + std::to_string(body[1]));
     }
-    if (type != type_handshake) return fail(fmt::format("unexpected content type {}", type));
+    if (type != type_handshake) return fail("unexpected content type " + std::to_string(type));
     if (body.empty()) return fail("empty handshake record");
     handshake_.insert(handshake_.end(), body.begin(), body.end());
     while (handshake_.size() >= 4) {
@@ -287,4 +287,4 @@ Tls13Records::Opened Tls13Records::open(ByteView wire, Bytes& plaintext, Bytes& 
   return r;
 }
 
-}  // namespace confab::net
+}  // namespace confab::tls
