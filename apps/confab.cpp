@@ -3,9 +3,12 @@
 #include <CLI/CLI.hpp>
 
 #include "client/exit_codes.hpp"
+#include "client/local_commands.hpp"
 #include "client/nat_command.hpp"
 #include "client/diag_commands.hpp"
+#include "client/portcheck_command.hpp"
 #include "client/sip_commands.hpp"
+#include "client/send_file.hpp"
 #include "client/xmpp_commands.hpp"
 
 using namespace confab::client;
@@ -15,7 +18,7 @@ int main(int argc, char** argv) {
   app.set_version_flag("--version", "confab 0.1.0");
   app.require_subcommand(1);
   app.footer(
-      "Exit codes: 0 done, 1 internal error, 2 usage error, 3 server unreachable, 4 server answered with an error.");
+      "Exit codes: 0 done, 1 internal error, 2 usage error, 3 server unreachable, 4 server answered with an error, 5 call without media, 6 portcheck found a blocked or rewritten port.");
 
   NatOptions nat;
   auto* nat_cmd = app.add_subcommand(
@@ -121,13 +124,48 @@ int main(int argc, char** argv) {
                      "minimal | open (iChat's Configuration A) | strict (Configuration B)")
       ->capture_default_str();
   fw_cmd->add_option("--lan", fw.lan, "CIDR[,CIDR]: where Bonjour may come from (default: private + link-local)");
-  fw_cmd->add_option("--media-ports", fw.media_ports, "the media port range in use")->capture_default_str();
   fw_cmd->add_flag("--no-ssh", fw.no_ssh, "server side: do not let SSH (22/tcp) in");
+  // Where the catalog comes from: a config file, else the running confabd, else the defaults.
+  auto add_catalog_source = [](CLI::App* cmd, std::string& config, std::string& data_dir, std::string& media) {
+    cmd->add_option("--config", config, "confabd's config file: its ports (else the running confabd's)")
+        ->check(CLI::ExistingFile);
+    cmd->add_option("--data-dir", data_dir, "the running confabd's data_dir, to ask it (default: confab-data)");
+    cmd->add_option("--media-ports", media, "the media port range in use (default: 16384-16403)");
+  };
+  add_catalog_source(fw_cmd, fw.config_file, fw.data_dir, fw.media_ports);
   PortsCliOptions ports;
-  auto* ports_cmd = app.add_subcommand("ports", "which ports confab uses and what breaks when each is blocked");
+  auto* ports_cmd = app.add_subcommand(
+      "ports", "the sockets confab processes hold and which service each is (like ss -tuapn); --watch "
+               "records what they open over time; --catalog lists every port confab uses");
   ports_cmd->add_flag("--catalog", ports.catalog, "the port catalog (every port, transport and purpose)");
-  ports_cmd->add_flag("--json", ports.json, "JSON instead of a table");
-  ports_cmd->add_option("--media-ports", ports.media_ports, "the media port range in use")->capture_default_str();
+  ports_cmd->add_flag("--json", ports.json, "JSON instead of a table (--watch: one object per line)");
+  add_catalog_source(ports_cmd, ports.config_file, ports.data_dir, ports.media_ports);
+  ports_cmd->add_option("--pid", ports.pids, "this process (repeatable)")->check(CLI::Range(1, 1 << 22));
+  ports_cmd->add_option("--process", ports.processes, "processes of this name (repeatable; default: confabd, confab)");
+  ports_cmd->add_flag("--all", ports.all, "every process");
+  ports_cmd->add_flag("--proc-net", ports.proc_net, "read /proc/net/{tcp,udp}[6] instead of netlink sock_diag");
+  ports_cmd->add_flag("--watch", ports.watch, "print every socket opened or closed, with the time, until Ctrl-C");
+  ports_cmd->add_option("--interval", ports.interval_ms, "--watch: ms between polls")
+      ->capture_default_str()
+      ->check(CLI::Range(10, 60000));
+  ports_cmd->add_option("--duration", ports.duration, "--watch: stop after this many seconds")
+      ->check(CLI::Range(0.0, 86400.0 * 365));
+
+  PortcheckCliOptions pc;
+  auto* pc_cmd = app.add_subcommand(
+      "portcheck", "test every port confab uses against a confabd, outbound and inbound, and detect SIP ALGs "
+                   "(exit 6: something is blocked or rewritten)");
+  pc_cmd->add_option("server", pc.server, "confabd HOST[:PORT] (PORT: its port-check control port)")->required();
+  pc_cmd->add_option("--control-port", pc.control_port, "control port when SERVER has none")->capture_default_str();
+  pc_cmd->add_flag("--json", pc.json, "print a JSON object instead of the table");
+  pc_cmd->add_option("--html", pc.html, "also write a self-contained HTML report to this file (for your network admin)");
+  pc_cmd->add_option("--timeout", pc.timeout, "seconds to wait for each round of answers")
+      ->capture_default_str()
+      ->check(CLI::Range(0.2, 60.0));
+  pc_cmd->add_option("--only", pc.only, "services to test: reflector, sip, xmpp, media, bonjour, portcheck (comma list)");
+  pc_cmd->add_option("--ports", pc.ports, "ports to test, e.g. 5060,16384-16390");
+  pc_cmd->add_option("--media-ports", pc.media_ports, "the media port range in use")->capture_default_str();
+  pc_cmd->add_flag("--no-inbound", pc.no_inbound, "skip the inbound tests (the server sending to you)");
 
   // XMPP: send / chat / roster / presence (src/client/xmpp_commands.hpp).
   auto add_xmpp_account = [](CLI::App* cmd, XmppAccountOptions& a) {
@@ -169,6 +207,48 @@ int main(int argc, char** argv) {
   pres_cmd->add_option("--duration", pres.duration, "seconds to stay online (0: until Ctrl-C)")->capture_default_str()->check(CLI::Range(0, 86400 * 365));
   add_xmpp_account(pres_cmd, pres.account);
 
+  // XEP-0363 file transfer (src/client/send_file.hpp).
+  SendFileOptions sf;
+  auto* sf_cmd = app.add_subcommand("send-file", "upload a file over HTTPS (XEP-0363) and send its link; exit 0 once sent");
+  sf_cmd->add_option("to", sf.to, "JID to send to")->required();
+  sf_cmd->add_option("file", sf.file, "the file")->required();
+  sf_cmd->add_option("--content-type", sf.content_type, "MIME type (default: from the file's extension)");
+  sf_cmd->add_flag("!--no-progress", sf.progress, "no progress bar or lines on stderr");
+  add_xmpp_account(sf_cmd, sf.account);
+
+
+  // Bonjour local chat: mDNS/DNS-SD + XEP-0174 (src/client/local_commands.hpp).
+  LocalCliOptions local;
+  std::string local_with, local_text;
+  auto add_local = [&local](CLI::App* cmd) {
+    cmd->add_option("--name", local.name, "our name on the link (default: USER@HOST; renamed \"NAME (2)\" if taken)");
+    cmd->add_option("--port", local.port, "TCP port for incoming chats (XEP-0174)")->capture_default_str();
+    cmd->add_option("--interface", local.interface, "use only this network interface (default: every suitable one)");
+    cmd->add_flag("--json", local.json, "JSON instead of text (local: one snapshot; others: one event a line)");
+    cmd->add_option("--duration", local.duration, "seconds to stay, then leave (0: until Ctrl-C)")->check(CLI::Range(0, 86400 * 365));
+    cmd->add_option("--first", local.first, "first name to advertise (TXT 1st)");
+    cmd->add_option("--last", local.last, "last name to advertise (TXT last)");
+    cmd->add_option("--nick", local.nick, "nickname to advertise (TXT nick)");
+    cmd->add_option("--email", local.email, "e-mail address to advertise (TXT email)");
+  };
+  auto* local_cmd = app.add_subcommand("local", "Bonjour: who is on the local network and their status (no server)");
+  local_cmd->require_subcommand(0, 1);
+  add_local(local_cmd);
+  local_cmd->add_option("--wait", local.wait, "with --json: seconds to look before printing")->capture_default_str()->check(CLI::Range(0.1, 600.0));
+  auto* local_chat = local_cmd->add_subcommand("chat", "chat with NAME on the local link: lines you type are sent");
+  local_chat->add_option("with", local_with, "their name (instance or display name)")->required();
+  local_chat->add_option("--status", local.status, "our status: avail, away or dnd")->capture_default_str();
+  add_local(local_chat);
+  auto* local_send = local_cmd->add_subcommand("send", "send one message to NAME on the local link; exit 0 once written");
+  local_send->add_option("to", local_with, "their name")->required();
+  local_send->add_option("text", local_text, "the message")->required();
+  local_send->add_option("--wait", local.wait, "seconds to wait for them to appear")->capture_default_str()->check(CLI::Range(0.1, 600.0));
+  add_local(local_send);
+  auto* local_status = local_cmd->add_subcommand("status", "be visible on the link with a status until Ctrl-C");
+  local_status->add_option("status", local.status, "avail, away or dnd")->capture_default_str();
+  local_status->add_option("message", local.message, "status message (TXT msg)");
+  add_local(local_status);
+
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
@@ -179,10 +259,18 @@ int main(int argc, char** argv) {
   if (*call_cmd) return run_call(call);
   if (*fw_cmd) return run_firewall(fw);
   if (*ports_cmd) return run_ports(ports);
+  if (*pc_cmd) return run_portcheck(pc);
   if (*listen_cmd) return run_listen(listen);
   if (*send_cmd) return run_xmpp_send(send);
   if (*chat_cmd) return run_xmpp_chat(chat);
   if (*roster_cmd) return run_xmpp_roster(roster);
   if (*pres_cmd) return run_xmpp_presence(pres);
+  if (*local_cmd) {
+    if (*local_chat) return run_local_chat(local, local_with);
+    if (*local_send) return run_local_send(local, local_with, local_text);
+    if (*local_status) return run_local_status(local);
+    return run_local_list(local);
+  }
+  if (*sf_cmd) return run_send_file(sf);
   return exit_usage;
 }

@@ -60,6 +60,15 @@ int print_status(const Config& config, bool json) {
       std::printf("\n");
     }
   }
+  if (j.contains("portcheck")) {
+    const auto& p = j["portcheck"];
+    std::cout << "\nportcheck listening on:\n";
+    for (const auto& l : p["listening"]) std::cout << "  " << l.get<std::string>() << "\n";
+    std::printf("\n  sessions open %zu, echo ports open %zu\n  counters:", p.value("sessions", std::size_t{0}),
+                p.value("open_echo_ports", std::size_t{0}));
+    for (const auto& [k, v] : p["counters"].items()) std::printf(" %s=%llu", k.c_str(), v.get<unsigned long long>());
+    std::printf("\n");
+  }
   return 0;
 }
 

@@ -341,7 +341,7 @@ run_target() {
       start_bg "$dir/log" "$SERVER_CPU" "$SERVER_LIFETIME" "$dir" \
         "$CONFABD" --set "server.data_dir=\"$dir/data\"" --set server.workers=1 --set snatmap.enabled=false \
         --set "sip.port=$port" --set sip.tls_port=0 --set sip.tcp=false --set 'sip.address="127.0.0.1"' --set xmpp.enabled=false \
-        --set 'sip.digest_algorithms=["MD5","SHA-256"]' --set sip.limits.requests_per_second=0 \
+        --set 'sip.digest_algorithms=["MD5","SHA-256"]' --set sip.limits.requests_per_second=0 --set portcheck.enabled=false \
         --set 'log.level="warn"'
       SERVER_PID=$BG_PID ;;
   esac

@@ -406,7 +406,7 @@ run_target() {
       t1=$(date +%s.%N); acc_s=$(awk -v a="$t0" -v b="$t1" 'BEGIN { printf "%.1f", b - a }')
       # The certificate confabd makes for itself is the same kind (P-256, self-signed).
       SRV_CMD=("$CONFABD" --set "server.data_dir=\"$dir/data\"" --set server.workers=1 \
-        --set snatmap.enabled=false --set sip.enabled=false \
+        --set snatmap.enabled=false --set sip.enabled=false --set portcheck.enabled=false \
         --set "xmpp.port=$port" --set xmpp.tls_port=0 --set 'xmpp.address="127.0.0.1"' \
         --set "xmpp.limits.connections=$((MAX_SESSIONS + 1000))" --set xmpp.limits.idle_timeout=3600 \
         --set 'log.level="warn"')

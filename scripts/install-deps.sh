@@ -13,7 +13,8 @@ packages=(
   libsrtp2-dev libopus-dev libvpx-dev
   # test peers and the NAT lab
   python3 iproute2 nftables iptables conntrack coturn stun-client procps sip-tester baresip-core
-  python3-slixmpp go-sendxmpp python3-aioice ffmpeg tshark
+  python3-slixmpp python3-aiohttp curl go-sendxmpp python3-aioice ffmpeg tshark
+  avahi-daemon avahi-utils dbus-daemon python3-zeroconf
 )
 
 missing=()

@@ -4,32 +4,45 @@
 #include <iostream>
 #include <nlohmann/json.hpp>
 
+#include "client/catalog_source.hpp"
 #include "client/exit_codes.hpp"
+#include "client/ports_live.hpp"
 #include "core/text.hpp"
+#include "diag/catalog_json.hpp"
 #include "diag/firewall.hpp"
-#include "net/port_range.hpp"
 
 namespace confab::client {
 
 namespace {
 
-std::optional<diag::PortSettings> settings(const std::string& media_ports, const char* command) {
-  auto range = net::PortRange::parse(media_ports);
-  if (!range) {
-    std::fprintf(stderr, "%s: --media-ports %s: expected FIRST-LAST, e.g. 16384-16403\n", command, media_ports.c_str());
+// The catalog of the deployment; a note on stderr when it is the defaults.
+std::optional<LoadedCatalog> catalog(const CatalogSourceOptions& source, const char* command) {
+  auto loaded = load_catalog(source);
+  if (!loaded) {
+    std::fprintf(stderr, "%s: %s\n", command, loaded.error().c_str());
     return std::nullopt;
   }
-  diag::PortSettings s;
-  s.media_first = range->first;
-  s.media_last = range->last;
-  return s;
+  if (!loaded->note.empty()) std::fprintf(stderr, "%s: note: %s\n", command, loaded->note.c_str());
+  return std::move(*loaded);
+}
+
+int print_catalog(const std::vector<diag::CatalogEntry>& catalog, const std::string& source, bool json) {
+  if (json) {
+    std::cout << diag::catalog_to_json(catalog).dump(1) << std::endl;
+    return exit_ok;
+  }
+  std::printf("ports of %s\n", source.c_str());
+  std::printf("%-17s %-12s %-4s %-13s %s\n", "SERVICE", "PORTS", "", "DIRECTION", "WHAT BREAKS WHEN BLOCKED");
+  for (const auto& e : catalog)
+    std::printf("%-17s %-12s %-4s %-13s %s%s\n", e.service.c_str(), e.ports().c_str(), diag::to_string(e.proto),
+                e.direction == diag::Direction::to_server ? "to server" : "peer to peer", e.breaks.c_str(),
+                e.local_only ? " (local network only)" : "");
+  return exit_ok;
 }
 
 }  // namespace
 
 int run_firewall(const FirewallCliOptions& o) {
-  auto s = settings(o.media_ports, "confab firewall");
-  if (!s) return exit_usage;
   diag::FirewallOptions f;
   auto format = diag::parse_format(o.format);
   auto side = diag::parse_side(o.side);
@@ -42,7 +55,9 @@ int run_firewall(const FirewallCliOptions& o) {
     }
   f.format = *format, f.side = *side, f.profile = *profile, f.keep_ssh = !o.no_ssh;
   if (!o.lan.empty()) f.lan = split_list(o.lan);
-  auto rules = diag::firewall_rules(diag::port_catalog(*s), f);
+  auto c = catalog({o.config_file, o.data_dir, o.media_ports}, "confab firewall");
+  if (!c) return exit_usage;
+  auto rules = diag::firewall_rules(c->catalog, f);
   if (!rules) {
     std::fprintf(stderr, "confab firewall: %s\n", rules.error().c_str());
     return exit_usage;
@@ -52,29 +67,11 @@ int run_firewall(const FirewallCliOptions& o) {
 }
 
 int run_ports(const PortsCliOptions& o) {
-  if (!o.catalog) {
-    std::fprintf(stderr, "confab ports: only --catalog is implemented so far (the ports confab uses)\n");
-    return exit_usage;
-  }
-  auto s = settings(o.media_ports, "confab ports");
-  if (!s) return exit_usage;
-  const auto catalog = diag::port_catalog(*s);
-  if (o.json) {
-    nlohmann::json j = nlohmann::json::array();
-    for (const auto& e : catalog)
-      j.push_back({{"service", e.service}, {"ports", e.ports()}, {"first", e.first}, {"last", e.last},
-                   {"transport", diag::to_string(e.proto)},
-                   {"direction", e.direction == diag::Direction::to_server ? "to-server" : "peer-to-peer"},
-                   {"local_only", e.local_only}, {"purpose", e.purpose}, {"breaks_when_blocked", e.breaks}});
-    std::cout << j.dump(1) << std::endl;
-    return exit_ok;
-  }
-  std::printf("%-17s %-12s %-4s %-13s %s\n", "SERVICE", "PORTS", "", "DIRECTION", "WHAT BREAKS WHEN BLOCKED");
-  for (const auto& e : catalog)
-    std::printf("%-17s %-12s %-4s %-13s %s%s\n", e.service.c_str(), e.ports().c_str(), diag::to_string(e.proto),
-                e.direction == diag::Direction::to_server ? "to server" : "peer to peer", e.breaks.c_str(),
-                e.local_only ? " (local network only)" : "");
-  return exit_ok;
+  auto c = catalog({o.config_file, o.data_dir, o.media_ports}, "confab ports");
+  if (!c) return exit_usage;
+  if (o.catalog) return print_catalog(c->catalog, c->source, o.json);
+  if (o.watch) return run_ports_watch(o, c->catalog);
+  return run_ports_live(o, c->catalog);
 }
 
 }  // namespace confab::client

@@ -1,5 +1,7 @@
 #include "diag/port_catalog.hpp"
 
+#include <algorithm>
+
 namespace confab::diag {
 
 const char* to_string(Proto p) { return p == Proto::udp ? "udp" : "tcp"; }
@@ -17,23 +19,42 @@ std::vector<CatalogEntry> port_catalog(const PortSettings& s) {
   };
   const auto to_server = Direction::to_server;
   for (std::uint16_t p : s.reflector_ports) {
-    // The reflector answers CHANGE-REQUEST (RFC 5780) from port + 1.
-    const auto last = static_cast<std::uint16_t>(p == 65535 ? p : p + 1);
-    add("reflector", p, last, Proto::udp, to_server, false, "address reflector (SNATMAP/STUN): your public address",
-        "calls through NAT: no server-reflexive candidates, NAT type unknown");
-    add("reflector-tcp", p, p, Proto::tcp, to_server, false, "address reflector over TCP",
-        "NAT discovery from UDP-blocking networks");
+    // The reflector answers CHANGE-REQUEST (RFC 5780) from port + offset;
+    // with the default offset 1 that is one range, else a row of its own.
+    const auto alt = static_cast<std::uint16_t>(std::min(65535, p + s.reflector_alternate_offset));
+    if (s.reflector_udp) {
+      add("reflector", p, alt == p + 1 ? alt : p, Proto::udp, to_server, false,
+          "address reflector (SNATMAP/STUN): your public address",
+          "calls through NAT: no server-reflexive candidates, NAT type unknown");
+      if (alt != p + 1 && alt != p)
+        add("reflector", alt, alt, Proto::udp, to_server, false, "address reflector: RFC 5780 change-port answers",
+            "NAT filtering behaviour cannot be measured");
+    }
+    if (s.reflector_tcp) {  // TCP listens on the alternate port too
+      add("reflector-tcp", p, alt == p + 1 ? alt : p, Proto::tcp, to_server, false, "address reflector over TCP",
+          "NAT discovery from UDP-blocking networks");
+      if (alt != p + 1 && alt != p)
+        add("reflector-tcp", alt, alt, Proto::tcp, to_server, false,
+            "address reflector over TCP: RFC 5780 change-port answers", "NAT discovery over TCP is incomplete");
+    }
   }
-  add("sip", s.sip_port, s.sip_port, Proto::udp, to_server, false, "SIP signalling: registration and call setup",
-      "audio/video calls cannot be placed or received");
-  add("sip-tcp", s.sip_port, s.sip_port, Proto::tcp, to_server, false, "SIP over TCP (large messages)",
-      "calls from SIP phones that use TCP");
+  if (s.sip_udp)
+    add("sip", s.sip_port, s.sip_port, Proto::udp, to_server, false, "SIP signalling: registration and call setup",
+        "audio/video calls cannot be placed or received");
+  if (s.sip_tcp)
+    add("sip-tcp", s.sip_port, s.sip_port, Proto::tcp, to_server, false, "SIP over TCP (large messages)",
+        "calls from SIP phones that use TCP");
   add("sip-tls", s.sip_tls_port, s.sip_tls_port, Proto::tcp, to_server, false, "SIP over TLS (and SRTP keys)",
       "encrypted call setup (--transport tls)");
   add("xmpp", s.xmpp_port, s.xmpp_port, Proto::tcp, to_server, false, "XMPP client connections (STARTTLS)",
       "chat and presence (buddy list)");
   add("xmpp-tls", s.xmpp_tls_port, s.xmpp_tls_port, Proto::tcp, to_server, false, "XMPP over direct TLS",
       "chat from clients that use port 5223 (iChat's SSL option)");
+  add("upload", s.upload_port, s.upload_port, Proto::tcp, to_server, false,
+      "HTTP file upload (XEP-0363, HTTPS): sending and fetching files and pictures",
+      "file transfer and pictures in chats");
+  add("portcheck", s.portcheck_port, s.portcheck_port, Proto::tcp, to_server, false,
+      "port-check control (confab portcheck)", "confab portcheck cannot test this network");
   add("media", s.media_first, s.media_last, Proto::udp, Direction::peer_to_peer, false,
       "audio/video RTP and RTCP, 4 ports per call (fewer with rtcp-mux/BUNDLE)",
       "calls connect but carry no audio or video");

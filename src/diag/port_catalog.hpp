@@ -33,12 +33,21 @@ struct CatalogEntry {
 };
 
 // The ports a deployment uses; the defaults are confabd's built-in ones.
+// confabd fills them from its config (server/config.hpp: port_settings_from),
+// so `confab ports`, `confab firewall` and the daemon agree.
 struct PortSettings {
-  std::vector<std::uint16_t> reflector_ports{5678, 3478};  // each also +1 for RFC 5780 CHANGE-REQUEST answers
+  std::vector<std::uint16_t> reflector_ports{5678, 3478};  // empty: reflector off
+  std::uint16_t reflector_alternate_offset = 1;  // RFC 5780 CHANGE-REQUEST answers come from port + offset
+  bool reflector_udp = true;
+  bool reflector_tcp = true;
   std::uint16_t sip_port = 5060;      // 0: off
+  bool sip_udp = true;
+  bool sip_tcp = true;
   std::uint16_t sip_tls_port = 5061;  // 0: off
   std::uint16_t xmpp_port = 5222;     // 0: off
   std::uint16_t xmpp_tls_port = 5223; // 0: off
+  std::uint16_t upload_port = 5443;   // XEP-0363 HTTP file upload (HTTPS); 0: off
+  std::uint16_t portcheck_port = 5680; // confabd's port-check control port (TCP); 0: off
   std::uint16_t media_first = 16384;
   std::uint16_t media_last = 16403;
   bool bonjour = true;                // mDNS 5353 and serverless chat 5298 (and iChat's 5297)

@@ -130,6 +130,24 @@ std::string ConfigError::message() const { return where + ": " + key + ": " + pr
 
 std::string_view default_config_text() { return embedded_defaults; }
 
+diag::PortSettings port_settings_from(const Config& c) {
+  diag::PortSettings p;
+  const auto& s = c.snatmap;
+  p.reflector_ports = s.enabled && (s.udp || s.tcp) ? s.ports : std::vector<std::uint16_t>{};
+  p.reflector_alternate_offset = s.alternate_port_offset;
+  p.reflector_udp = s.udp;
+  p.reflector_tcp = s.tcp;
+  p.sip_port = c.sip.enabled ? c.sip.port : 0;
+  p.sip_udp = c.sip.udp;
+  p.sip_tcp = c.sip.tcp;
+  p.sip_tls_port = c.sip.enabled ? c.sip.tls_port : 0;
+  p.xmpp_port = c.xmpp.enabled ? c.xmpp.port : 0;
+  p.xmpp_tls_port = c.xmpp.enabled ? c.xmpp.tls_port : 0;
+  p.upload_port = c.xmpp.enabled && c.xmpp.upload.enabled ? c.xmpp.upload.port : 0;
+  p.portcheck_port = c.portcheck.enabled ? c.portcheck.port : 0;
+  return p;
+}
+
 Result<Config, ConfigError> load_config(const std::optional<std::filesystem::path>& file,
                                         const std::vector<std::string>& overrides) {
   // The parsed tables must outlive the Reader, which points into them.
@@ -323,12 +341,49 @@ Result<Config, ConfigError> load_config(const std::optional<std::filesystem::pat
     if (x.muc.enabled && d == x.muc.domain) r.fail("xmpp.muc.domain", "must differ from the user domains");
   x.muc.max_rooms = static_cast<std::size_t>(r.integer("xmpp.muc.max_rooms", 1, 10'000'000));
   x.muc.max_users = static_cast<std::size_t>(r.integer("xmpp.muc.max_users", 2, 1'000'000));
+  auto& up = x.upload;
+  up.enabled = r.boolean("xmpp.upload.enabled");
+  up.domain = ascii_lower(r.str("xmpp.upload.domain"));
+  if (up.domain.find_first_of(" \t@/:;,<>\"'") != std::string::npos)
+    r.fail("xmpp.upload.domain", "expected a domain like \"upload.example.org\"");
+  if (up.enabled && up.domain.empty() && !x.domains.empty()) up.domain = "upload." + x.domains.front();
+  for (const auto& d : x.domains)
+    if (up.enabled && d == up.domain) r.fail("xmpp.upload.domain", "must differ from the user domains");
+  if (up.enabled && x.muc.enabled && up.domain == x.muc.domain) r.fail("xmpp.upload.domain", "must differ from xmpp.muc.domain");
+  up.address = address(r, "xmpp.upload.address", false).value_or(IpAddress{});
+  up.port = static_cast<std::uint16_t>(r.integer("xmpp.upload.port", 1, 65535));
+  if (up.enabled && (up.port == x.port || up.port == x.tls_port)) r.fail("xmpp.upload.port", "must differ from the XMPP ports");
+  up.url = r.str("xmpp.upload.url");
+  if (!up.url.empty() && ((up.url.rfind("https://", 0) != 0 && up.url.rfind("http://", 0) != 0) ||
+                          up.url.back() == '/' || up.url.find_first_of(" \t\"'<>?#") != std::string::npos))
+    r.fail("xmpp.upload.url", "expected a base URL like \"https://upload.example.org:5443\" (no trailing /)");
+  if (up.url.empty() && !x.domains.empty()) up.url = "https://" + x.domains.front() + ":" + std::to_string(up.port);
+  up.max_file_size = static_cast<std::uint64_t>(r.integer("xmpp.upload.max_file_size", 1, std::int64_t{1} << 50));
+  up.quota_per_user = static_cast<std::uint64_t>(r.integer("xmpp.upload.quota_per_user", 0, std::int64_t{1} << 56));
+  up.max_total_size = static_cast<std::uint64_t>(r.integer("xmpp.upload.max_total_size", 0, std::int64_t{1} << 60));
+  up.slot_lifetime = std::chrono::seconds(r.integer("xmpp.upload.slot_lifetime", 10, 86400));
+  up.slots_per_minute = r.number("xmpp.upload.slots_per_minute", 0, 1e6);
+  up.slot_burst = r.number("xmpp.upload.slot_burst", 1, 1e6);
+  up.connections = static_cast<std::size_t>(r.integer("xmpp.upload.connections", 1, 1'000'000));
+  up.connections_per_address = static_cast<std::size_t>(r.integer("xmpp.upload.connections_per_address", 1, 1'000'000));
+  up.idle_timeout = std::chrono::seconds(r.integer("xmpp.upload.idle_timeout", 1, 3600));
   auto& xl = x.limits;
   xl.max_stanza_size = static_cast<std::size_t>(r.integer("xmpp.limits.max_stanza_size", 10000, 16 << 20));
   xl.connections = static_cast<std::size_t>(r.integer("xmpp.limits.connections", 1, 10'000'000));
   xl.auth_timeout = std::chrono::seconds(r.integer("xmpp.limits.auth_timeout", 1, 3600));
   xl.idle_timeout = std::chrono::seconds(r.integer("xmpp.limits.idle_timeout", 10, 86400));
   xl.offline_messages = static_cast<std::size_t>(r.integer("xmpp.limits.offline_messages", 0, 1'000'000));
+  xl.archive_messages = static_cast<std::size_t>(r.integer("xmpp.limits.archive_messages", 0, 100'000'000));
+
+  auto& pc = c.portcheck;
+  pc.enabled = r.boolean("portcheck.enabled");
+  pc.address = address(r, "portcheck.address", false).value_or(IpAddress{});
+  pc.port = static_cast<std::uint16_t>(r.integer("portcheck.port", 1, 65535));
+  pc.session_lifetime = std::chrono::seconds(r.integer("portcheck.session_lifetime", 5, 3600));
+  pc.max_sessions = static_cast<std::size_t>(r.integer("portcheck.max_sessions", 1, 100000));
+  pc.sessions_per_address = static_cast<std::size_t>(r.integer("portcheck.sessions_per_address", 1, 1000));
+  pc.sessions_per_minute = r.number("portcheck.sessions_per_minute", 0, 1e6);
+  pc.probes_per_second = r.number("portcheck.probes_per_second", 0, 1e9);
 
   if (r.error) return unexpected(*r.error);
   return c;

@@ -12,6 +12,7 @@
 
 #include "core/address.hpp"
 #include "core/result.hpp"
+#include "diag/port_catalog.hpp"
 
 namespace confab::server {
 
@@ -91,6 +92,7 @@ struct XmppLimits {
   std::chrono::seconds auth_timeout{30};
   std::chrono::seconds idle_timeout{900};
   std::size_t offline_messages = 1000;
+  std::size_t archive_messages = 10000;  // XEP-0313, per account: past it the oldest go; 0: no archive
 };
 
 struct MucSettings {
@@ -98,6 +100,25 @@ struct MucSettings {
   std::string domain;  // "" = conference.<first xmpp domain>
   std::size_t max_rooms = 10000;
   std::size_t max_users = 1000;
+};
+
+// XEP-0363 HTTP file upload: a component on its own domain hands out
+// slots, an HTTPS server on its own port takes the PUTs and serves GETs.
+struct UploadSettings {
+  bool enabled = true;
+  std::string domain;  // "" = upload.<first xmpp domain>
+  IpAddress address;
+  std::uint16_t port = 5443;
+  std::string url;  // base URL clients use; "" = https://<first xmpp domain>:<port>
+  std::uint64_t max_file_size = 100ull << 20;
+  std::uint64_t quota_per_user = 1ull << 30;  // 0 = none
+  std::uint64_t max_total_size = 0;           // 0 = none
+  std::chrono::seconds slot_lifetime{300};
+  double slots_per_minute = 30;
+  double slot_burst = 10;
+  std::size_t connections = 512;
+  std::size_t connections_per_address = 32;
+  std::chrono::seconds idle_timeout{60};
 };
 
 struct XmppConfig {
@@ -112,6 +133,20 @@ struct XmppConfig {
   std::filesystem::path tls_private_key;
   XmppLimits limits;
   MucSettings muc;
+  UploadSettings upload;
+};
+
+// The port-check service (`confab portcheck`): a control port where a
+// client opens a short session, echo ports opened on request (src/diag).
+struct PortcheckConfig {
+  bool enabled = true;
+  IpAddress address;
+  std::uint16_t port = 5680;  // TCP control port
+  std::chrono::seconds session_lifetime{60};
+  std::size_t max_sessions = 32;
+  std::size_t sessions_per_address = 4;
+  double sessions_per_minute = 30;  // new sessions per source address
+  double probes_per_second = 200;   // echo probes per source address
 };
 
 struct Config {
@@ -121,6 +156,7 @@ struct Config {
   StoreConfig store;
   SipConfig sip;
   XmppConfig xmpp;
+  PortcheckConfig portcheck;
 };
 
 struct ConfigError {
@@ -131,6 +167,12 @@ struct ConfigError {
 };
 
 std::string_view default_config_text();
+
+// The ports this configuration listens on, for the port catalog
+// (src/diag): what `confab ports`, `confab firewall` and the control
+// socket's "ports" command show. A disabled service has no ports; media and
+// Bonjour are the clients' and keep their defaults.
+diag::PortSettings port_settings_from(const Config& c);
 
 // `file` may be empty (defaults only); overrides are "section.key=value"
 // with a TOML value (a bare word is taken as a string).

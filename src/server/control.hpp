@@ -1,7 +1,8 @@
 #pragma once
 // The control socket: a unix stream socket on which a running confabd answers
 // one command per connection ("status\n" → one JSON object, then close).
-// This is how `confabd status` reads the live counters.
+// This is how `confabd status` reads the live counters, and how `confab
+// ports`/`confab firewall` read the running port catalog ("ports\n").
 #include <filesystem>
 #include <string>
 

@@ -12,10 +12,14 @@
 #include <filesystem>
 #include <functional>
 #include <istream>
+#include <map>
 
+#include "diag/catalog_json.hpp"
 #include "server/control.hpp"
+#include "server/portcheck_service.hpp"
 #include "server/sip_service.hpp"
 #include "server/snatmap_service.hpp"
+#include "server/upload_service.hpp"
 #include "server/xmpp_service.hpp"
 #include "store/sqlite_account_store.hpp"
 
@@ -31,7 +35,8 @@ nlohmann::json counters_json(const snatmap::ReflectorCounters& c) {
           {"rate_limited", c.rate_limited}, {"unroutable", c.unroutable}};
 }
 
-nlohmann::json status_json(const SnatmapService* snatmap, SipService* sip, XmppService* xmpp, Instant started) {
+nlohmann::json status_json(const SnatmapService* snatmap, SipService* sip, XmppService* xmpp, PortcheckService* portcheck,
+                           Instant started) {
   nlohmann::json j;
   j["program"] = "confabd";
   j["version"] = "0.1.0";
@@ -51,6 +56,7 @@ nlohmann::json status_json(const SnatmapService* snatmap, SipService* sip, XmppS
   }
   if (sip) j["sip"] = nlohmann::json::parse(sip->status_json());
   if (xmpp) j["xmpp"] = nlohmann::json::parse(xmpp->status_json());
+  if (portcheck) j["portcheck"] = nlohmann::json::parse(portcheck->status_json());
   return j;
 }
 
@@ -65,11 +71,22 @@ std::string counters_line(const SnatmapService& s) {
       total.rate_limited, st.connections.connections_open, st.connections.connections_refused);
 }
 
+// The port catalog of this configuration (control command "ports"), what
+// `confab ports` and `confab firewall` ask a running daemon for.
+nlohmann::json ports_json(const Config& config) {
+  return {{"program", "confabd"},
+          {"pid", ::getpid()},
+          {"catalog", diag::catalog_to_json(diag::port_catalog(port_settings_from(config)))}};
+}
+
+// Command name → the function that answers it (one JSON object).
+using ControlCommands = std::map<std::string, std::function<std::string()>>;
+
 // Serves one command per connection on the control socket.
 class ControlServer {
  public:
-  ControlServer(asio::io_context& io, const std::filesystem::path& path, std::function<std::string()> status)
-      : acceptor_(io, local_stream::endpoint(path.string())), status_(std::move(status)) {
+  ControlServer(asio::io_context& io, const std::filesystem::path& path, ControlCommands commands)
+      : acceptor_(io, local_stream::endpoint(path.string())), commands_(std::move(commands)) {
     accept();
   }
 
@@ -95,8 +112,8 @@ class ControlServer {
       std::istream is(&c->in);
       std::string command;
       std::getline(is, command);
-      if (command == "status")
-        c->out = status_();
+      if (auto it = commands_.find(command); it != commands_.end())
+        c->out = it->second();
       else
         c->out = nlohmann::json{{"error", "unknown command: " + command}}.dump();
       c->out.push_back('\n');
@@ -105,7 +122,7 @@ class ControlServer {
   }
 
   local_stream::acceptor acceptor_;
-  std::function<std::string()> status_;
+  ControlCommands commands_;
 };
 
 }  // namespace
@@ -126,6 +143,17 @@ int run_daemon(const Config& config, std::shared_ptr<spdlog::logger> log) {
   }
   std::filesystem::remove(control_path, ec);  // a stale socket from a crashed run
 
+  // The port check first: the SIP service hands it the SIP ALG probes.
+  std::unique_ptr<PortcheckService> portcheck;
+  if (config.portcheck.enabled) {
+    auto started_portcheck = PortcheckService::start(config, log);
+    if (!started_portcheck) {
+      log->error("{}", started_portcheck.error());
+      return exit_runtime_error;
+    }
+    portcheck = std::move(started_portcheck.value());
+  }
+
   std::unique_ptr<SnatmapService> snatmap;
   if (config.snatmap.enabled) {
     auto started_service = SnatmapService::start(config, log);
@@ -140,6 +168,7 @@ int run_daemon(const Config& config, std::shared_ptr<spdlog::logger> log) {
   // (`confabd user ...`) opens the same file while the daemon runs (WAL).
   std::unique_ptr<store::SqliteAccountStore> accounts;
   std::unique_ptr<SipService> sip;
+  std::unique_ptr<UploadService> upload;  // before xmpp: its component must outlive the router
   std::unique_ptr<XmppService> xmpp;
   if (config.sip.enabled || config.xmpp.enabled) {
     auto opened = store::SqliteAccountStore::open(
@@ -150,8 +179,18 @@ int run_daemon(const Config& config, std::shared_ptr<spdlog::logger> log) {
     }
     accounts = std::move(*opened);
   }
+  if (config.xmpp.enabled && config.xmpp.upload.enabled) {
+    auto started_upload = UploadService::start(config, log);
+    if (!started_upload) {
+      log->error("{}", started_upload.error());
+      return exit_runtime_error;
+    }
+    upload = std::move(started_upload.value());
+  }
   if (config.xmpp.enabled) {
-    auto started_xmpp = XmppService::start(config, *accounts, log);
+    std::vector<xmpp::Component*> components;
+    if (upload) components.push_back(&upload->component());
+    auto started_xmpp = XmppService::start(config, *accounts, log, std::move(components));
     if (!started_xmpp) {
       log->error("{}", started_xmpp.error());
       return exit_runtime_error;
@@ -159,7 +198,8 @@ int run_daemon(const Config& config, std::shared_ptr<spdlog::logger> log) {
     xmpp = std::move(started_xmpp.value());
   }
   if (config.sip.enabled) {
-    auto started_sip = SipService::start(config, *accounts, log);
+    auto started_sip = SipService::start(config, *accounts, log,
+                                         portcheck ? portcheck->sip_probe_sink() : SipService::ProbeSink{});
     if (!started_sip) {
       log->error("{}", started_sip.error());
       return exit_runtime_error;
@@ -170,8 +210,15 @@ int run_daemon(const Config& config, std::shared_ptr<spdlog::logger> log) {
   asio::io_context io{1};
   std::unique_ptr<ControlServer> control;
   try {
-    control = std::make_unique<ControlServer>(io, control_path,
-                                              [&] { return status_json(snatmap.get(), sip.get(), xmpp.get(), started).dump(); });
+    ControlCommands commands{
+        {"status",
+         [&] {
+           auto j = status_json(snatmap.get(), sip.get(), xmpp.get(), portcheck.get(), started);
+           if (upload) j["upload"] = nlohmann::json::parse(upload->status_json());
+           return j.dump();
+         }},
+        {"ports", [&] { return ports_json(config).dump(); }}};
+    control = std::make_unique<ControlServer>(io, control_path, std::move(commands));
   } catch (const std::system_error& e) {
     log->error("cannot open the control socket {} (server.control_socket): {}", control_path.string(),
                e.code().message());
@@ -194,6 +241,8 @@ int run_daemon(const Config& config, std::shared_ptr<spdlog::logger> log) {
       if (snatmap) log->info("{}", counters_line(*snatmap));
       if (sip) log->info("{}", sip->counters_line());
       if (xmpp) log->info("{}", xmpp->counters_line());
+      if (upload) log->info("{}", upload->counters_line());
+      if (portcheck) log->info("{}", portcheck->counters_line());
       schedule_stats();
     });
   };
@@ -213,6 +262,14 @@ int run_daemon(const Config& config, std::shared_ptr<spdlog::logger> log) {
   if (xmpp) {
     log->info("{}", xmpp->counters_line());
     xmpp->stop();
+  }
+  if (upload) {
+    log->info("{}", upload->counters_line());
+    upload->stop();
+  }
+  if (portcheck) {
+    log->info("{}", portcheck->counters_line());
+    portcheck->stop();
   }
   control.reset();
   std::filesystem::remove(control_path, ec);

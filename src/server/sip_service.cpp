@@ -4,10 +4,13 @@
 #include <fmt/ranges.h>
 #include <sys/stat.h>
 
+#include <deque>
 #include <fstream>
 #include <nlohmann/json.hpp>
 
+#include "core/rate_limiter.hpp"
 #include "core/text.hpp"
+#include "diag/sip_probe.hpp"
 #include "net/flow_service.hpp"
 #include "net/resolve.hpp"
 #include "net/self_signed.hpp"
@@ -26,15 +29,35 @@ struct SipService::State {
 // (the SQLite store serialises its own access).
 class SipFlowCore final : public net::FlowCore {
  public:
-  SipFlowCore(sip::ServerCoreConfig config, sip::Ha1Lookup lookup, Rng& rng, std::shared_ptr<spdlog::logger> log)
-      : core(std::move(config), std::move(lookup), rng), log_(std::move(log)) {}
+  SipFlowCore(sip::ServerCoreConfig config, sip::Ha1Lookup lookup, Rng& rng, std::shared_ptr<spdlog::logger> log,
+              SipService::ProbeSink probes, std::size_t max_message_size)
+      : core(std::move(config), std::move(lookup), rng),
+        log_(std::move(log)),
+        probes_(std::move(probes)),
+        max_message_size_(max_message_size) {}
   void handle_datagram(Instant now, const Datagram& d, net::FlowId flow) override {
+    if (probes_) {
+      // `confab portcheck`'s SIP ALG probe: never routed, answered here.
+      auto probe = diag::answer_sip_probe(d.bytes, max_message_size_);
+      if (probe.probe) {
+        if (!probe_limiter_.allow(d.remote.ip, now)) return;  // a port check sends a handful
+        probes_(d.transport, d.remote, d.bytes);
+        if (probe.response)
+          probe_answers_.push_back({Transmit{d.transport, d.local, d.remote, Bytes(probe.response->begin(), probe.response->end())}, flow});
+        return;
+      }
+    }
     core.handle_datagram(now, d, flow);
     log_auth_failures(now);
   }
   void handle_flow_closed(Instant now, net::FlowId flow) override { core.handle_flow_closed(now, flow); }
   void handle_timeout(Instant now) override { core.handle_timeout(now); }
   std::optional<net::FlowTransmit> poll_transmit() override {
+    if (!probe_answers_.empty()) {
+      auto t = std::move(probe_answers_.front());
+      probe_answers_.pop_front();
+      return t;
+    }
     auto o = core.poll_transmit();
     if (!o) return std::nullopt;
     return net::FlowTransmit{std::move(o->transmit), o->flow};
@@ -66,13 +89,18 @@ class SipFlowCore final : public net::FlowCore {
     }
   }
   std::shared_ptr<spdlog::logger> log_;
+  SipService::ProbeSink probes_;
+  std::size_t max_message_size_;
+  std::deque<net::FlowTransmit> probe_answers_;
+  RateLimiter probe_limiter_{RateLimit{10, 20, 4096}};
   Instant window_start_{};
   int lines_ = 0;
   std::uint64_t suppressed_ = 0;
 };
 
 Result<std::unique_ptr<SipService>, std::string> SipService::start(const Config& config, store::AccountStore& accounts,
-                                                                   std::shared_ptr<spdlog::logger> log) {
+                                                                   std::shared_ptr<spdlog::logger> log,
+                                                                   ProbeSink portcheck_probes) {
   std::unique_ptr<SipService> s(new SipService);
   s->state_ = std::make_shared<State>();
   s->state_->log = log;
@@ -156,7 +184,8 @@ Result<std::unique_ptr<SipService>, std::string> SipService::start(const Config&
 
   net::BindError bind_error;
   std::string tls_error;
-  s->flows_ = net::FlowService::start(fc, std::make_unique<SipFlowCore>(core, lookup, s->state_->rng, log), bind_error,
+  s->flows_ = net::FlowService::start(fc, std::make_unique<SipFlowCore>(core, lookup, s->state_->rng, log,
+                                                                    std::move(portcheck_probes), c.limits.max_message_size), bind_error,
                                       tls_error);
   if (!s->flows_) {
     if (!tls_error.empty()) return unexpected("sip: " + tls_error + " (sip.tls_certificate, sip.tls_private_key)");

@@ -4,10 +4,12 @@
 // secret kept in the data directory so nonces survive restarts.
 #include <spdlog/logger.h>
 
+#include <functional>
 #include <memory>
 #include <string>
 
 #include "core/result.hpp"
+#include "core/transmit.hpp"
 #include "server/config.hpp"
 #include "store/account_store.hpp"
 
@@ -19,8 +21,13 @@ namespace confab::server {
 
 class SipService {
  public:
+  // Requests to a "portcheck-<token>" user are `confab portcheck`'s SIP ALG
+  // probes: answered here statelessly and handed to `portcheck_probes`
+  // (when given) instead of the registrar and proxy.
+  using ProbeSink = std::function<void(Transport, const SocketAddress& remote, ByteView message)>;
   static Result<std::unique_ptr<SipService>, std::string> start(const Config& config, store::AccountStore& accounts,
-                                                                 std::shared_ptr<spdlog::logger> log);
+                                                                 std::shared_ptr<spdlog::logger> log,
+                                                                 ProbeSink portcheck_probes = {});
   ~SipService();
   void stop();
   // Counters, listeners and table sizes as JSON text (for `confabd status`).

@@ -17,6 +17,9 @@
 #include "xmpp/muc_service.hpp"
 #include "xmpp/router.hpp"
 #include "xmpp/vcard.hpp"
+#include "xmpp/caps.hpp"
+#include "xmpp/mam.hpp"
+#include "xmpp/pep.hpp"
 
 namespace confab::server {
 
@@ -37,7 +40,8 @@ class XmppFlowCore final : public net::FlowCore {
  public:
   XmppFlowCore(xmpp::C2sConfig c2s, xmpp::RouterConfig router_config, std::unique_ptr<store::SqliteXmppStore> xmpp_store,
                store::AccountStore& accounts, std::vector<xmpp::ExternalService> external,
-               std::optional<xmpp::MucConfig> muc, std::shared_ptr<spdlog::logger> log)
+               std::optional<xmpp::MucConfig> muc, std::shared_ptr<spdlog::logger> log,
+               std::vector<xmpp::Component*> components = {}, xmpp::MamConfig mam = {})
       : c2s_(std::move(c2s)),
         xmpp_store_(std::move(xmpp_store)),
         router_(std::move(router_config), *xmpp_store_, rng_),
@@ -45,11 +49,18 @@ class XmppFlowCore final : public net::FlowCore {
         log_(std::move(log)) {
     if (!external.empty()) xmpp::register_external_services(router_, std::move(external));
     xmpp::register_vcards(router_, *xmpp_store_);
+    if (mam.max_archived_messages > 0) xmpp::register_mam(router_, *xmpp_store_, rng_, std::move(mam));  // XEP-0313
+    xmpp::register_pep(router_, *xmpp_store_, rng_);                   // XEP-0163, XEP-0115
     if (muc) {
       muc_ = std::make_unique<xmpp::MucService>(std::move(*muc),
                                                 [](Instant) { return std::chrono::system_clock::now(); });
       if (!router_.add_component(*muc_)) log_->error("xmpp: the group chat domain {} was refused", muc_->domain());
     }
+    for (xmpp::Component* c : components)
+      if (!router_.add_component(*c)) log_->error("xmpp: the service domain {} was refused", c->domain());
+    // XEP-0115 §6.3: the server's caps in its stream features, hashed from
+    // its disco#info once everything above has registered its features.
+    c2s_.extra_features.push_back(xmpp::caps_for(router_.server_info(), "urn:x-confab:caps"));
     lookup_ = [&accounts](std::string_view domain, std::string_view user,
                           sasl::ScramMechanism mech) -> Result<std::optional<sasl::ScramCredentials>, std::string> {
       auto r = accounts.scram(store::AccountName{std::string(user), std::string(domain)}, mech);
@@ -314,7 +325,8 @@ struct XmppService::State {
 
 Result<std::unique_ptr<XmppService>, std::string> XmppService::start(const Config& config,
                                                                      store::AccountStore& accounts,
-                                                                     std::shared_ptr<spdlog::logger> log) {
+                                                                     std::shared_ptr<spdlog::logger> log,
+                                                                     std::vector<xmpp::Component*> components) {
   const auto& x = config.xmpp;
   std::unique_ptr<XmppService> s(new XmppService);
   s->state_ = std::make_unique<State>();
@@ -392,7 +404,12 @@ Result<std::unique_ptr<XmppService>, std::string> XmppService::start(const Confi
     muc = std::move(mc);
   }
   auto core = std::make_unique<XmppFlowCore>(std::move(c2s), std::move(rc), std::move(*xmpp_store), accounts,
-                                             std::move(external), std::move(muc), log);
+                                             std::move(external), std::move(muc), log, std::move(components),
+                                             [&] {
+                                               xmpp::MamConfig mam;
+                                               mam.max_archived_messages = x.limits.archive_messages;
+                                               return mam;
+                                             }());
   s->state_->core = core.get();
   net::BindError bind_error;
   std::string tls_error;

@@ -7,6 +7,7 @@
 
 #include <memory>
 #include <string>
+#include <vector>
 
 #include "core/result.hpp"
 #include "server/config.hpp"
@@ -15,13 +16,19 @@
 namespace confab::net {
 class FlowService;
 }
+namespace confab::xmpp {
+class Component;
+}
 
 namespace confab::server {
 
 class XmppService {
  public:
+  // `components` (e.g. the upload service's) join the router; they are
+  // driven on the XMPP thread and must outlive this service.
   static Result<std::unique_ptr<XmppService>, std::string> start(const Config& config, store::AccountStore& accounts,
-                                                                  std::shared_ptr<spdlog::logger> log);
+                                                                  std::shared_ptr<spdlog::logger> log,
+                                                                  std::vector<xmpp::Component*> components = {});
   ~XmppService();
   void stop();
   std::string status_json();

@@ -90,6 +90,49 @@ CREATE TABLE vcards (
   xml TEXT NOT NULL
 );
 )sql",
+    // 3 -> 4: message archives (XEP-0313) and personal eventing (XEP-0163).
+    // seq (AUTOINCREMENT: never reused) is archive order; uid is the id
+    // clients see, unique per account. Stamps are Unix seconds.
+    R"sql(
+CREATE TABLE mam_messages (
+  seq INTEGER PRIMARY KEY AUTOINCREMENT,
+  account_id INTEGER NOT NULL REFERENCES accounts (id) ON DELETE CASCADE,
+  uid TEXT NOT NULL,
+  stamp INTEGER NOT NULL,
+  with_bare TEXT NOT NULL,
+  with_resource TEXT NOT NULL DEFAULT '',
+  outgoing INTEGER NOT NULL CHECK (outgoing IN (0, 1)),
+  stanza TEXT NOT NULL,
+  UNIQUE (account_id, uid)
+);
+CREATE INDEX mam_messages_by_account ON mam_messages (account_id, seq);
+CREATE INDEX mam_messages_by_with ON mam_messages (account_id, with_bare, seq);
+CREATE TABLE mam_prefs (
+  account_id INTEGER PRIMARY KEY REFERENCES accounts (id) ON DELETE CASCADE,
+  default_mode TEXT NOT NULL CHECK (default_mode IN ('always', 'never', 'roster')),
+  always_jids TEXT NOT NULL DEFAULT '',
+  never_jids TEXT NOT NULL DEFAULT ''
+);
+CREATE TABLE pep_nodes (
+  account_id INTEGER NOT NULL REFERENCES accounts (id) ON DELETE CASCADE,
+  node TEXT NOT NULL,
+  access_model TEXT NOT NULL,
+  persist_items INTEGER NOT NULL CHECK (persist_items IN (0, 1)),
+  max_items INTEGER NOT NULL,
+  PRIMARY KEY (account_id, node)
+);
+CREATE TABLE pep_items (
+  seq INTEGER PRIMARY KEY AUTOINCREMENT,
+  account_id INTEGER NOT NULL,
+  node TEXT NOT NULL,
+  item_id TEXT NOT NULL,
+  payload TEXT NOT NULL,
+  published INTEGER NOT NULL,
+  UNIQUE (account_id, node, item_id),
+  FOREIGN KEY (account_id, node) REFERENCES pep_nodes (account_id, node) ON DELETE CASCADE
+);
+CREATE INDEX pep_items_by_node ON pep_items (account_id, node, seq);
+)sql",
 };
 
 StoreResult<int> user_version(Database& db) {

@@ -1,7 +1,8 @@
 #pragma once
-// The XMPP router's store on SQLite: rosters, offline messages and block
-// lists in the same file as the accounts (schema version 2), each row tied
-// to its account so deleting the account deletes them.
+// The XMPP router's store on SQLite: rosters, offline messages, block
+// lists, vCards, message archives and PEP nodes in the same file as the
+// accounts (schema version 4), each row tied to its account so deleting the
+// account deletes them.
 //
 // Offline messages survive a kill -9: store_offline returns only once its
 // transaction is committed to the WAL, and take_offline deletes a batch in
@@ -48,6 +49,23 @@ class SqliteXmppStore final : public XmppStore {
   xmpp::StorageResult<xmpp::Stored> unblock(const xmpp::Jid& account, const std::vector<xmpp::Jid>& jids) override;
   xmpp::StorageResult<std::optional<std::string>> vcard(const xmpp::Jid& account) override;
   xmpp::StorageResult<xmpp::Stored> set_vcard(const xmpp::Jid& account, const std::string& xml) override;
+  // sqlite_xmpp_archive.cpp: XEP-0313 archives.
+  xmpp::StorageResult<xmpp::Stored> archive_message(const xmpp::Jid& account, const xmpp::ArchivedMessage& message,
+                                                    std::size_t max_messages) override;
+  xmpp::StorageResult<xmpp::ArchivePage> query_archive(const xmpp::Jid& account,
+                                                       const xmpp::ArchiveQuery& query) override;
+  xmpp::StorageResult<xmpp::ArchivePrefs> archive_prefs(const xmpp::Jid& account) override;
+  xmpp::StorageResult<xmpp::Stored> set_archive_prefs(const xmpp::Jid& account, const xmpp::ArchivePrefs& prefs) override;
+  // sqlite_xmpp_pep.cpp: XEP-0163 nodes and items.
+  xmpp::StorageResult<std::vector<xmpp::PepNode>> pep_nodes(const xmpp::Jid& account) override;
+  xmpp::StorageResult<xmpp::Stored> put_pep_node(const xmpp::Jid& account, const xmpp::PepNode& node) override;
+  xmpp::StorageResult<bool> delete_pep_node(const xmpp::Jid& account, const std::string& node) override;
+  xmpp::StorageResult<xmpp::Stored> put_pep_item(const xmpp::Jid& account, const std::string& node,
+                                                 const xmpp::PepItem& item, std::size_t max_items) override;
+  xmpp::StorageResult<std::vector<xmpp::PepItem>> pep_items(const xmpp::Jid& account, const std::string& node,
+                                                            std::size_t limit) override;
+  xmpp::StorageResult<bool> delete_pep_item(const xmpp::Jid& account, const std::string& node,
+                                            const std::string& id) override;
 
  private:
   SqliteXmppStore(sqlite::Database db, SqliteXmppOptions options) : db_(std::move(db)), options_(std::move(options)) {}

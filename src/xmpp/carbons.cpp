@@ -46,7 +46,7 @@ bool Router::carbon_eligible(const Element& message) {
   return false;
 }
 
-void Router::carbons_sent(std::uint64_t from_session, const Element& message) {
+void Router::carbons_sent(std::uint64_t from_session, const Element& message, const Element* archive_id) {
   Session* sender = session(from_session);
   if (!sender) return;
   const Jid user = sender->jid.bare();
@@ -54,7 +54,13 @@ void Router::carbons_sent(std::uint64_t from_session, const Element& message) {
     Session* s = session(id);
     if (id == from_session || !s || !s->carbons) continue;
     ++counters_.carbons;
-    deliver(id, wrap("sent", user, s->jid, message));
+    if (!archive_id) {
+      deliver(id, wrap("sent", user, s->jid, message));
+      continue;
+    }
+    Element copy = message;
+    copy.add_child(*archive_id);
+    deliver(id, wrap("sent", user, s->jid, copy));
   }
 }
 

@@ -52,6 +52,10 @@ void Router::pump_components() {
 
 void Router::from_component(Element st) {
   ++counters_.from_components;
+  route_local(std::move(st));
+}
+
+void Router::route_local(Element st) {
   auto to = Jid::parse(st.attribute("to").value_or(""));
   // Only local users: no federation yet, and nothing here answers a
   // component's stanzas to the server or to another component.
@@ -61,7 +65,7 @@ void Router::from_component(Element st) {
   }
   // Messages follow RFC 6121 §8.5 like any other (blocking, a resource that
   // has gone, offline storage of an invitation to a bare JID).
-  if (st.name == "message") return message_to_account(st, *to, false);
+  if (st.name == "message") return message_to_account(std::move(st), *to, false);
   auto from = Jid::parse(st.attribute("from").value_or(""));
   if (from && blocks(to->bare(), *from)) {
     ++counters_.blocked;  // XEP-0191 §3.2: presence and IQs from a blocked JID are dropped

@@ -79,8 +79,12 @@ void Router::handle_iq(Instant now, std::uint64_t id, Element st) {
     return;
   }
   if (to.local().empty()) {
-    if (!request) ++counters_.ignored;  // answers to the server: it asks nothing yet
-    else if (to.is_full()) send_error(st, StanzaError(Condition::service_unavailable));
+    if (!request) {
+      // Answers to the server: to what an extension asked (XEP-0115 disco).
+      for (const auto& x : extensions_)
+        if (x->iq_answer(now, st)) return;
+      ++counters_.ignored;
+    } else if (to.is_full()) send_error(st, StanzaError(Condition::service_unavailable));
     else serve_iq(now, id, st, to, IqTarget::server);
     return;
   }

@@ -36,6 +36,20 @@ class MemoryXmppStore final : public XmppStore {
   StorageResult<Stored> unblock(const Jid& account, const std::vector<Jid>& jids) override;
   StorageResult<std::optional<std::string>> vcard(const Jid& account) override;
   StorageResult<Stored> set_vcard(const Jid& account, const std::string& xml) override;
+  // memory_xmpp_archive.cpp
+  StorageResult<Stored> archive_message(const Jid& account, const ArchivedMessage& message,
+                                        std::size_t max_messages) override;
+  StorageResult<ArchivePage> query_archive(const Jid& account, const ArchiveQuery& query) override;
+  StorageResult<ArchivePrefs> archive_prefs(const Jid& account) override;
+  StorageResult<Stored> set_archive_prefs(const Jid& account, const ArchivePrefs& prefs) override;
+  StorageResult<std::vector<PepNode>> pep_nodes(const Jid& account) override;
+  StorageResult<Stored> put_pep_node(const Jid& account, const PepNode& node) override;
+  StorageResult<bool> delete_pep_node(const Jid& account, const std::string& node) override;
+  StorageResult<Stored> put_pep_item(const Jid& account, const std::string& node, const PepItem& item,
+                                     std::size_t max_items) override;
+  StorageResult<std::vector<PepItem>> pep_items(const Jid& account, const std::string& node,
+                                                std::size_t limit) override;
+  StorageResult<bool> delete_pep_item(const Jid& account, const std::string& node, const std::string& id) override;
 
  private:
   struct Data {
@@ -44,6 +58,10 @@ class MemoryXmppStore final : public XmppStore {
     std::set<Jid> blocked;
     std::deque<OfflineMessage> offline;
     std::optional<std::string> vcard;
+    std::deque<ArchivedMessage> archive;  // in archive order
+    ArchivePrefs prefs;
+    std::map<std::string, PepNode> nodes;
+    std::map<std::string, std::deque<PepItem>> items;  // per node, newest first
   };
 
   OfflineLimits limits_;

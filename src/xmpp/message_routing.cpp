@@ -51,11 +51,16 @@ void Router::handle_message(std::uint64_t id, Element st) {
   // carbons-enabled resources.
   const bool copies = carbon_eligible(st);
   strip(st, "private", ns::carbons);
-  if (copies) carbons_sent(id, st);
-  message_to_account(st, to, copies);
+  // Extensions (MAM) see what the user sent; an archive id they return
+  // goes into the sender's own carbons only (XEP-0313 §3.5).
+  std::optional<Element> archive_id;
+  for (const auto& x : extensions_)
+    if (auto e = x->message_sent(now_, s->jid.bare(), st)) archive_id = std::move(e);
+  if (copies) carbons_sent(id, st, archive_id ? &*archive_id : nullptr);
+  message_to_account(std::move(st), to, copies);
 }
 
-void Router::message_to_account(const Element& st, const Jid& to, bool copies) {
+void Router::message_to_account(Element st, const Jid& to, bool copies) {
   const std::string type = message_type(st);
   const Jid bare = to.bare();
   if (!account(bare)) return send_error(st, StanzaError(Condition::internal_server_error, ErrorType::wait));
@@ -104,6 +109,8 @@ void Router::message_to_account(const Element& st, const Jid& to, bool copies) {
     for (auto [priority, id] : candidates)
       if (type == "headline" || priority == best) targets.push_back(id);
   }
+  if (!targets.empty() || type == "chat" || type == "normal")
+    for (const auto& x : extensions_) x->message_accepted(now_, bare, st);  // once, whoever receives it
   if (targets.empty()) {
     if (type == "chat" || type == "normal") return store_offline(bare, st);  // §8.5.2.2.1
     ++counters_.messages_dropped;  // a headline nobody is there to see

@@ -125,6 +125,11 @@ void Router::broadcast_available(std::uint64_t id, Element presence) {
   // XEP-0160: stored messages follow initial presence — but only to a
   // resource that can receive bare-JID messages (non-negative priority).
   if (s->priority >= 0 && (!was_available || old_priority < 0)) deliver_offline(id);
+  // Extensions last (PEP's last published items follow presence).
+  if (!extensions_.empty() && s->presence) {
+    const Element broadcast = *s->presence;
+    for (const auto& x : extensions_) x->presence_available(now_, full, broadcast, !was_available);
+  }
 }
 
 void Router::answer_probe(const Jid& contact_bare, const Jid& prober_bare, std::uint64_t to_session) {
@@ -197,6 +202,8 @@ void Router::broadcast_unavailable(std::uint64_t id, Element presence, bool incl
     for (std::uint64_t other : available_sessions_of(user)) deliver(other, with_to(presence, user));
     if (include_self) deliver(id, with_to(presence, user));
   }
+  if (was_available)
+    for (const auto& x : extensions_) x->resource_unavailable(now_, s->jid);
   // §4.6.3: and to everyone it sent directed presence to.
   for (const Jid& target : directed) {
     if (told.count(target.bare()) || blocks(user, target)) continue;

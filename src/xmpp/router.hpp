@@ -21,6 +21,7 @@
 #include <cstdint>
 #include <deque>
 #include <map>
+#include <memory>
 #include <optional>
 #include <set>
 #include <string>
@@ -32,6 +33,7 @@
 #include "xmpp/component.hpp"
 #include "xmpp/jid.hpp"
 #include "xmpp/resource_binder.hpp"
+#include "xmpp/router_extension.hpp"
 #include "xmpp/router_types.hpp"
 #include "xmpp/stanza_error.hpp"
 #include "xmpp/subscription_state.hpp"
@@ -76,6 +78,28 @@ class Router : public ResourceBinder {
   // owned: it must outlive the router. False (and nothing added) if its
   // domain is one of ours or another component's.
   [[nodiscard]] bool add_component(Component& component);
+  // A feature on accounts' bare JIDs (MAM, PEP: router_extension.hpp),
+  // called on the events it hooks; the router keeps it alive.
+  void add_extension(std::shared_ptr<RouterExtension> extension);
+
+  // router_extensions.cpp: what extensions ask of the router.
+  // A stanza from the server or on an account's behalf (`from` a served
+  // domain or a local bare JID) to a local user, routed at once like an
+  // inbound one: messages by RFC 6121 §8.5, presence and IQs to a resource.
+  void route_local(Element stanza);
+  // Bare JIDs that receive `user`'s presence (their subscription is from or
+  // both in `user`'s roster, neither side blocking), and whose presence
+  // `user` receives.
+  std::vector<Jid> presence_subscribers(const Jid& user);
+  std::vector<Jid> presence_sources(const Jid& user);
+  bool shares_presence(const Jid& contact, const Jid& user) { return receives_presence_of(contact.bare(), user.bare()); }
+  bool is_blocked_by(const Jid& account, const Jid& address) { return blocks(account.bare(), address); }
+  // Whether `contact` (bare) is in `account`'s roster (XEP-0441's "roster" mode).
+  bool in_roster(const Jid& account, const Jid& contact);
+  // The full JIDs of `user`'s available resources with a non-negative priority.
+  std::vector<Jid> reachable_resources(const Jid& user) const;
+  // The server's own disco#info <query/> (XEP-0115: its caps are hashed from it).
+  Element server_info() const;
 
   RouterCounters counters() const;
   // The last store failure, for the log (counters().store_errors counts them).
@@ -170,7 +194,7 @@ class Router : public ResourceBinder {
 
   // message_routing.cpp: RFC 6121 §5 and §8.5.
   void handle_message(std::uint64_t session, Element stanza);
-  void message_to_account(const Element& stanza, const Jid& to, bool copies);
+  void message_to_account(Element stanza, const Jid& to, bool copies);
 
   // offline_delivery.cpp: XEP-0160.
   bool worth_storing(const Element& message) const;
@@ -196,7 +220,7 @@ class Router : public ResourceBinder {
   // carbons.cpp: XEP-0280.
   IqOutcome carbons_set(const IqRequest& r, bool enable);
   static bool carbon_eligible(const Element& message);
-  void carbons_sent(std::uint64_t from_session, const Element& message);
+  void carbons_sent(std::uint64_t from_session, const Element& message, const Element* archive_id);
   void carbons_received(const Jid& to_bare, const Element& message, const std::vector<std::uint64_t>& delivered_to);
 
   // component_routing.cpp: stanzas to and from Components.
@@ -220,6 +244,7 @@ class Router : public ResourceBinder {
   std::vector<IqEntry> iq_handlers_;
   std::vector<std::string> server_features_;
   std::vector<Component*> components_;
+  std::vector<std::shared_ptr<RouterExtension>> extensions_;
   // The latest `now` the I/O layer gave: what components are told on paths
   // that have no time of their own (a bind replacing a session).
   Instant now_{};

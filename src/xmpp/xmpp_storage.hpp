@@ -1,7 +1,8 @@
 #pragma once
 // What the XMPP router keeps across restarts, behind an interface: rosters
 // (RFC 6121 §2, with the subscription states of §3 and Appendix A), offline
-// messages (XEP-0160) and block lists (XEP-0191).
+// messages (XEP-0160), block lists (XEP-0191), vCards (XEP-0054), message
+// archives (XEP-0313) and personal eventing nodes (XEP-0163).
 //
 // The interface lives here, in confab_xmpp, so the router needs no database:
 // confab_store's SQLite backend (store/sqlite_xmpp_store.hpp) implements it
@@ -12,6 +13,7 @@
 // Every operation returns its error as a value. Accounts are bare JIDs; a
 // store answers for accounts it knows (account_exists) and treats others as
 // empty.
+#include <chrono>
 #include <cstdint>
 #include <optional>
 #include <string>
@@ -29,6 +31,7 @@ struct StorageError {
     unavailable,  // the backend failed (disk, lock, schema): the router answers internal-server-error
     quota,        // the account's offline store is full (count or bytes)
     too_large,    // one stanza over the size limit for offline storage
+    not_found,    // an archive id named in a query is not in the archive (XEP-0313: item-not-found)
   };
   Kind kind = Kind::unavailable;
   std::string message;  // one line
@@ -92,6 +95,60 @@ struct OfflineLimits {
   std::size_t max_stanza_bytes = 65536;  // one stanza, serialized
 };
 
+// XEP-0313: one message in an account's archive.
+struct ArchivedMessage {
+  std::string id;  // the archive's UID, also the XEP-0359 <stanza-id/> given out
+  std::chrono::system_clock::time_point stamp{};  // when it was archived, to the second
+  Jid with;        // the other party: `to` of an outgoing message, `from` of an incoming one
+  bool outgoing = false;
+  Element stanza;  // as archived
+};
+
+// A query on an archive, in archive order (the order messages were archived).
+// The filters choose the result set; after/before page through it (XEP-0059).
+struct ArchiveQuery {
+  std::optional<Jid> with;  // bare: any of its resources; full: exactly that one
+  std::optional<std::chrono::system_clock::time_point> start, end;  // inclusive
+  std::optional<std::string> after_id, before_id;  // exclusive, part of the set (mam:2#extended)
+  std::vector<std::string> ids;  // only these (mam:2#extended); empty: no such filter
+  std::optional<std::string> after;   // RSM: the page after this id
+  std::optional<std::string> before;  // RSM: the page before this id; "" = the last page
+  std::size_t max = 50;
+};
+
+struct ArchivePage {
+  std::vector<ArchivedMessage> messages;  // in archive order
+  std::size_t count = 0;        // the whole result set (filters only)
+  std::size_t first_index = 0;  // the first message's position in it
+  bool complete = false;        // nothing more in the direction paged (forward, or backward with before)
+};
+
+// XEP-0441 (the prefs of XEP-0313): which messages are archived.
+struct ArchivePrefs {
+  std::string default_mode = "always";  // always, never, roster
+  std::vector<Jid> always, never;       // bare JIDs
+  bool operator==(const ArchivePrefs&) const = default;
+};
+
+// XEP-0060 node configuration, as much as PEP uses.
+struct PepNodeConfig {
+  std::string access_model = "presence";  // presence, open, whitelist (the owner alone)
+  bool persist_items = true;
+  std::size_t max_items = 1;
+  bool operator==(const PepNodeConfig&) const = default;
+};
+
+struct PepNode {
+  std::string name;
+  PepNodeConfig config;
+};
+
+struct PepItem {
+  std::string id;
+  std::string payload;  // the serialized payload element; may be empty
+  std::chrono::system_clock::time_point published{};
+};
+
 class XmppStore {
  public:
   virtual ~XmppStore() = default;
@@ -130,6 +187,30 @@ class XmppStore {
   // nullopt when the account has none.
   virtual StorageResult<std::optional<std::string>> vcard(const Jid& account) = 0;
   virtual StorageResult<Stored> set_vcard(const Jid& account, const std::string& xml) = 0;
+
+  // Message archives (XEP-0313). archive_message appends (ids are the
+  // caller's, unique per archive) and drops the oldest messages past
+  // `max_messages` in the same transaction; query_archive fails with
+  // not_found when an id it names is not in the archive.
+  virtual StorageResult<Stored> archive_message(const Jid& account, const ArchivedMessage& message,
+                                                std::size_t max_messages) = 0;
+  virtual StorageResult<ArchivePage> query_archive(const Jid& account, const ArchiveQuery& query) = 0;
+  virtual StorageResult<ArchivePrefs> archive_prefs(const Jid& account) = 0;
+  virtual StorageResult<Stored> set_archive_prefs(const Jid& account, const ArchivePrefs& prefs) = 0;
+
+  // Personal eventing (XEP-0163): each account's nodes and their items.
+  // put_pep_node creates or reconfigures; delete_pep_node takes its items
+  // along (false: there was no such node). put_pep_item replaces an item
+  // of the same id (which becomes the newest) and drops the oldest past
+  // `max_items`; pep_items lists the newest first.
+  virtual StorageResult<std::vector<PepNode>> pep_nodes(const Jid& account) = 0;
+  virtual StorageResult<Stored> put_pep_node(const Jid& account, const PepNode& node) = 0;
+  virtual StorageResult<bool> delete_pep_node(const Jid& account, const std::string& node) = 0;
+  virtual StorageResult<Stored> put_pep_item(const Jid& account, const std::string& node, const PepItem& item,
+                                             std::size_t max_items) = 0;
+  virtual StorageResult<std::vector<PepItem>> pep_items(const Jid& account, const std::string& node,
+                                                        std::size_t limit) = 0;
+  virtual StorageResult<bool> delete_pep_item(const Jid& account, const std::string& node, const std::string& id) = 0;
 };
 
 }  // namespace confab::xmpp

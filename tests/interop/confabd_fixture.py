@@ -35,7 +35,7 @@ def free_port_pair():
 
 class Confabd:
     def __init__(self, *settings, address="127.0.0.1", alternate=None, workers=1, sip=False, xmpp=False,
-                 data_dir=None):
+                 data_dir=None, portcheck=False):
         # data_dir: reuse another run's directory (accounts, messages), e.g. after a crash.
         self.dir = data_dir or tempfile.mkdtemp(prefix="confabd-test-")
         self.port = free_port_pair()
@@ -53,11 +53,17 @@ class Confabd:
             args += ["--set", "sip.enabled=false"]
         # XMPP likewise (5222/5223): xmpp_port is STARTTLS, xmpp_port + 1 direct TLS.
         self.xmpp_port = free_port_pair() if xmpp else None
+        # and its HTTP file upload (5443): upload_port, HTTPS.
+        self.upload_port = free_port_pair() if xmpp else None
         if xmpp:
             args += ["--set", f'xmpp.address="{address}"', "--set", f"xmpp.port={self.xmpp_port}",
-                     "--set", f"xmpp.tls_port={self.xmpp_port + 1}"]
+                     "--set", f"xmpp.tls_port={self.xmpp_port + 1}",
+                     "--set", f'xmpp.upload.address="{address}"', "--set", f"xmpp.upload.port={self.upload_port}"]
         else:
             args += ["--set", "xmpp.enabled=false"]
+        # The port check's control port (5680) likewise: off unless asked for.
+        if not portcheck:
+            args += ["--set", "portcheck.enabled=false"]
         if alternate:
             args += ["--set", f'snatmap.alternate_address="{alternate}"']
         for s in settings:
