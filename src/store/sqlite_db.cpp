@@ -156,17 +156,22 @@ Bytes Statement::blob(int column) const {
 std::int64_t Statement::integer(int column) const { return sqlite3_column_int64(stmt_, column); }
 
 Transaction::~Transaction() {
-  if (open_) sqlite3_exec(db_.handle(), "ROLLBACK", nullptr, nullptr, nullptr);
+  if (!open_) return;
+  if (nested_) sqlite3_exec(db_.handle(), "ROLLBACK TO tx; RELEASE tx", nullptr, nullptr, nullptr);
+  else sqlite3_exec(db_.handle(), "ROLLBACK", nullptr, nullptr, nullptr);
 }
 
+// Inside an open transaction (a batch) a transaction is a savepoint: it
+// still commits or rolls back as a unit, and the batch commits it to disk.
 StoreResult<Done> Transaction::begin(std::string_view doing) {
-  auto r = db_.exec("BEGIN IMMEDIATE", doing);
+  nested_ = sqlite3_get_autocommit(db_.handle()) == 0;
+  auto r = db_.exec(nested_ ? "SAVEPOINT tx" : "BEGIN IMMEDIATE", doing);
   open_ = r.has_value();
   return r;
 }
 
 StoreResult<Done> Transaction::commit(std::string_view doing) {
-  auto r = db_.exec("COMMIT", doing);
+  auto r = db_.exec(nested_ ? "RELEASE tx" : "COMMIT", doing);
   if (r) open_ = false;
   return r;
 }

@@ -91,6 +91,7 @@ class Transaction {
  private:
   Database& db_;
   bool open_ = false;
+  bool nested_ = false;  // inside a batch (SqliteXmppStore::begin_batch): a savepoint
 };
 
 }  // namespace confab::store::sqlite

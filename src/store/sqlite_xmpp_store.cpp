@@ -63,11 +63,18 @@ StorageResult<xmpp::Roster> SqliteXmppStore::roster(const Jid& account) {
   if (!id) return unexpected(id.error());
   if (!*id) return out;
   // Read in one transaction: version, items and groups agree.
-  if (auto r = db_.exec("BEGIN", doing); !r) return unexpected(failure(doing));
+  // Inside a batch (begin_batch) the batch's transaction already is one.
+  const bool own = sqlite3_get_autocommit(db_.handle()) != 0;
+  if (own) {
+    if (auto r = db_.exec("BEGIN", doing); !r) return unexpected(failure(doing));
+  }
   struct EndRead {  // a read-only transaction: ending it either way is the same
     sqlite::Database& db;
-    ~EndRead() { sqlite3_exec(db.handle(), "COMMIT", nullptr, nullptr, nullptr); }
-  } end{db_};
+    bool own;
+    ~EndRead() {
+      if (own) sqlite3_exec(db.handle(), "COMMIT", nullptr, nullptr, nullptr);
+    }
+  } end{db_, own};
   {
     Statement v(db_, "SELECT version FROM roster_versions WHERE account_id = ?");
     v.bind(1, **id);
@@ -364,6 +371,24 @@ StorageResult<Stored> SqliteXmppStore::set_vcard(const Jid& account, const std::
   if (s.step() != SQLITE_DONE) return unexpected(failure(doing));
   if (!t.commit(doing)) return unexpected(failure(doing));
   return Stored{};
+}
+
+}  // namespace confab::store
+
+namespace confab::store {
+
+StoreResult<Done> SqliteXmppStore::begin_batch() {
+  std::lock_guard lock(mutex_);
+  if (sqlite3_get_autocommit(db_.handle()) == 0) return Done{};  // one is open already
+  return db_.exec("BEGIN IMMEDIATE", "cannot start a batch of XMPP writes");
+}
+
+StoreResult<Done> SqliteXmppStore::end_batch() {
+  std::lock_guard lock(mutex_);
+  if (sqlite3_get_autocommit(db_.handle()) != 0) return Done{};
+  auto r = db_.exec("COMMIT", "cannot commit a batch of XMPP writes");
+  if (!r) sqlite3_exec(db_.handle(), "ROLLBACK", nullptr, nullptr, nullptr);
+  return r;
 }
 
 }  // namespace confab::store

@@ -34,6 +34,13 @@ class SqliteXmppStore final : public XmppStore {
   static StoreResult<std::unique_ptr<SqliteXmppStore>> open(const SqliteOptions& options,
                                                            SqliteXmppOptions xmpp = {});
 
+  // Groups the writes of one burst of input (archived messages, offline
+  // messages...) into one commit: the XMPP service opens a batch before it
+  // hands a read to the router and ends it before anything is sent, so what
+  // a client is told happened is on disk. A failed commit is returned.
+  StoreResult<Done> begin_batch();
+  StoreResult<Done> end_batch();
+
   xmpp::StorageResult<bool> account_exists(const xmpp::Jid& account) override;
   xmpp::StorageResult<Roster> roster(const xmpp::Jid& account) override;
   xmpp::StorageResult<std::int64_t> put_roster_item(const xmpp::Jid& account, const RosterItem& item) override;
