@@ -49,8 +49,12 @@ class XmppFlowCore final : public net::FlowCore {
         log_(std::move(log)) {
     if (!external.empty()) xmpp::register_external_services(router_, std::move(external));
     xmpp::register_vcards(router_, *xmpp_store_);
+    const auto wall_clock = [](Instant) { return std::chrono::system_clock::now(); };
+    mam.wall_clock = wall_clock;
     if (mam.max_archived_messages > 0) xmpp::register_mam(router_, *xmpp_store_, rng_, std::move(mam));  // XEP-0313
-    xmpp::register_pep(router_, *xmpp_store_, rng_);                   // XEP-0163, XEP-0115
+    xmpp::PepConfig pep;
+    pep.wall_clock = wall_clock;
+    xmpp::register_pep(router_, *xmpp_store_, rng_, std::move(pep));  // XEP-0163, XEP-0115
     if (muc) {
       muc_ = std::make_unique<xmpp::MucService>(std::move(*muc),
                                                 [](Instant) { return std::chrono::system_clock::now(); });

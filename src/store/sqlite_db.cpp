@@ -176,4 +176,15 @@ StoreResult<Done> Transaction::commit(std::string_view doing) {
   return r;
 }
 
+ReadTransaction::~ReadTransaction() {
+  if (own_) sqlite3_exec(db_.handle(), "COMMIT", nullptr, nullptr, nullptr);
+}
+
+StoreResult<Done> ReadTransaction::begin(std::string_view doing) {
+  if (sqlite3_get_autocommit(db_.handle()) == 0) return Done{};
+  auto r = db_.exec("BEGIN", doing);
+  own_ = r.has_value();
+  return r;
+}
+
 }  // namespace confab::store::sqlite

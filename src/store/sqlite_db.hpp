@@ -94,4 +94,20 @@ class Transaction {
   bool nested_ = false;  // inside a batch (SqliteXmppStore::begin_batch): a savepoint
 };
 
+// A read-only transaction, so several SELECTs see one snapshot; inside an
+// open transaction (a batch) that one already gives it. Ending it either way
+// is the same, so the destructor commits.
+class ReadTransaction {
+ public:
+  explicit ReadTransaction(Database& db) : db_(db) {}
+  ReadTransaction(const ReadTransaction&) = delete;
+  ReadTransaction& operator=(const ReadTransaction&) = delete;
+  ~ReadTransaction();
+  StoreResult<Done> begin(std::string_view doing);
+
+ private:
+  Database& db_;
+  bool own_ = false;
+};
+
 }  // namespace confab::store::sqlite

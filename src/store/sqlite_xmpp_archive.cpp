@@ -110,18 +110,8 @@ StorageResult<xmpp::ArchivePage> SqliteXmppStore::query_archive(const Jid& accou
   if (!id) return unexpected(id.error());
   if (!*id) return page;
   // One read transaction: the count and the page agree.
-  // Inside a batch (begin_batch) the batch's transaction already is one.
-  const bool own = sqlite3_get_autocommit(db_.handle()) != 0;
-  if (own) {
-    if (auto r = db_.exec("BEGIN", doing); !r) return unexpected(failure(doing));
-  }
-  struct EndRead {
-    sqlite::Database& db;
-    bool own;
-    ~EndRead() {
-      if (own) sqlite3_exec(db.handle(), "COMMIT", nullptr, nullptr, nullptr);
-    }
-  } end_read{db_, own};
+  sqlite::ReadTransaction read(db_);
+  if (!read.begin(doing)) return unexpected(failure(doing));
 
   auto seq_of = [&](const std::string& uid) -> StorageResult<std::int64_t> {
     Statement s(db_, "SELECT seq FROM mam_messages WHERE account_id = ? AND uid = ?");

@@ -63,18 +63,8 @@ StorageResult<xmpp::Roster> SqliteXmppStore::roster(const Jid& account) {
   if (!id) return unexpected(id.error());
   if (!*id) return out;
   // Read in one transaction: version, items and groups agree.
-  // Inside a batch (begin_batch) the batch's transaction already is one.
-  const bool own = sqlite3_get_autocommit(db_.handle()) != 0;
-  if (own) {
-    if (auto r = db_.exec("BEGIN", doing); !r) return unexpected(failure(doing));
-  }
-  struct EndRead {  // a read-only transaction: ending it either way is the same
-    sqlite::Database& db;
-    bool own;
-    ~EndRead() {
-      if (own) sqlite3_exec(db.handle(), "COMMIT", nullptr, nullptr, nullptr);
-    }
-  } end{db_, own};
+  sqlite::ReadTransaction read(db_);
+  if (!read.begin(doing)) return unexpected(failure(doing));
   {
     Statement v(db_, "SELECT version FROM roster_versions WHERE account_id = ?");
     v.bind(1, **id);

@@ -36,7 +36,8 @@ class Mam final : public RouterExtension {
  public:
   Mam(Router& router, XmppStore& store, Rng& rng, MamConfig config)
       : router_(router), store_(store), rng_(rng), config_(std::move(config)) {
-    if (!config_.wall_clock) config_.wall_clock = [](Instant) { return std::chrono::system_clock::now(); };
+    // No clock of our own (the I/O layer owns it): without one, stamps are the epoch.
+    if (!config_.wall_clock) config_.wall_clock = [](Instant) { return std::chrono::system_clock::time_point{}; };
   }
 
   std::optional<Element> message_sent(Instant now, const Jid& account, const Element& message) override {

@@ -50,7 +50,8 @@ Element delete_event(const std::string& node) {
 PepService::PepService(Router& router, XmppStore& store, Rng& rng, PepConfig config)
     : router_(router), store_(store), rng_(rng), config_(std::move(config)),
       caps_({.max_entries = config_.caps_cache, .max_pending = 256}) {
-  if (!config_.wall_clock) config_.wall_clock = [](Instant) { return std::chrono::system_clock::now(); };
+  // No clock of our own (the I/O layer owns it): without one, stamps are the epoch.
+  if (!config_.wall_clock) config_.wall_clock = [](Instant) { return std::chrono::system_clock::time_point{}; };
 }
 
 bool PepService::may_access(const Jid& owner, const PepNodeConfig& config, const Jid& requester) {
