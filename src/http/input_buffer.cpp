@@ -38,8 +38,10 @@ InputBuffer::LineStatus InputBuffer::next_line(std::size_t max, std::string& lin
     // max + the CR that may still be followed by LF.
     return rest.size() > max + 1 ? LineStatus::too_long : LineStatus::need_more;
   }
+  // Length first: a split that leaves the LF in the next read has already
+  // said too_long above, and the answer must not depend on the split.
+  if (lf > max + 1) return LineStatus::too_long;
   if (lf == 0 || rest[lf - 1] != '\r') return LineStatus::bare_lf;
-  if (lf - 1 > max) return LineStatus::too_long;
   line.assign(rest.substr(0, lf - 1));
   consume(lf + 1);
   return LineStatus::line;

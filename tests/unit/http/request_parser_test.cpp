@@ -125,6 +125,16 @@ TEST(HttpRequestParser, ALongRequestLineIs414AsSoonAsItIsTooLong) {
   EXPECT_FALSE(p.poll_event());
 }
 
+// Found by the fuzzer: a too-long line ending in a bare LF was 400 when read
+// whole and 431 when the LF came in a later read. Length is checked first.
+TEST(HttpRequestParser, ALongLineEndingInBareLfIsTheSameErrorHoweverItIsSplit) {
+  const std::string text = "GET / HTTP/1.1\r\nX: " + std::string(200, 'v') + "\n\r\n";
+  const RequestLimits limits{.max_field_line = 100};
+  const int whole = parse(text, 1 << 20, limits).error->status;
+  EXPECT_EQ(whole, 431);
+  for (std::size_t step : {1u, 7u, 64u, 150u}) EXPECT_EQ(parse(text, step, limits).error->status, whole) << step;
+}
+
 TEST(HttpRequestParser, TooManyOrTooLongHeadersAre431) {
   std::string many = "GET / HTTP/1.1\r\nHost: h\r\n";
   for (int i = 0; i < 10; ++i) many += "X-" + std::to_string(i) + ": v\r\n";
