@@ -1,8 +1,9 @@
 // libFuzzer target for the port-check protocol's codecs (src/diag): the
-// binary probe, control commands and replies, the SIP probe's recognition
-// and stateless answer, and the line diff. Whatever parses must re-encode
-// to something that parses to the same thing; answers are never larger
-// than what provoked them.
+// binary probe, control commands and replies (with PORTCHECK 2's CATALOG
+// line: JSON inside a control line), the SIP probe's recognition and
+// stateless answer, and the line diff. Whatever parses must re-encode to
+// something that parses to the same thing; answers are never larger than
+// what provoked them.
 #include <cstdio>
 #include <cstdlib>
 #include <string>
@@ -40,9 +41,12 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     check(format_command(*again) == format_command(*c), "command round trip changed it");
   }
   if (auto r = parse_reply(line)) {
-    auto again = parse_reply(format_reply(*r));
+    check(r->catalog.size() <= catalog_max_entries, "a catalog longer than the limit was accepted");
+    const auto formatted = format_reply(*r);
+    for (char ch : formatted) check(ch >= 0x20 && ch <= 0x7e, "a formatted reply is not one printable line");
+    auto again = parse_reply(formatted);
     check(again.has_value(), "a formatted reply does not parse");
-    check(format_reply(*again) == format_reply(*r), "reply round trip changed it");
+    check(format_reply(*again) == formatted, "reply round trip changed it");
   }
   (void)sip_probe_token(bytes);
   auto answer = answer_sip_probe(bytes);

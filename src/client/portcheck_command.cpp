@@ -3,6 +3,7 @@
 #include <cstdio>
 #include <fstream>
 #include <iostream>
+#include <optional>
 #include <set>
 #include <thread>
 
@@ -64,6 +65,53 @@ class ControlSession {
   Duration timeout_{};
 };
 
+constexpr std::size_t max_targets = 1024;
+
+struct Hello {
+  ControlSession session;
+  diag::Reply welcome;                                   // SESSION
+  std::optional<std::vector<diag::CatalogEntry>> catalog;  // CATALOG (PORTCHECK 2), nullopt from an older server
+};
+struct HelloError {
+  std::string text;
+  int exit_code = exit_protocol;
+};
+
+// PORTCHECK 2, which brings the server's catalog; a server from before
+// version 2 refuses it ("unsupported version") and closes, so start over
+// with PORTCHECK 1 on a new connection.
+Result<Hello, HelloError> say_hello(const SocketAddress& server, Duration timeout) {
+  for (int version = diag::control_version; version >= diag::control_min_version; --version) {
+    auto session = ControlSession::open(server, timeout);
+    if (!session)
+      return unexpected(HelloError{"cannot reach the port check at " + server.to_string() + ": " + session.error() +
+                                       " (is confabd running there with portcheck.enabled, and is TCP " +
+                                       std::to_string(server.port) + " let through?)",
+                                   exit_unreachable});
+    diag::Command hello;
+    hello.version = version;
+    if (auto sent = session->send(hello); !sent) return unexpected(HelloError{sent.error()});
+    auto welcome = session->read();
+    if (!welcome) return unexpected(HelloError{welcome.error()});
+    if (welcome->kind == diag::ReplyKind::error && welcome->text.rfind("unsupported version", 0) == 0 &&
+        version > diag::control_min_version)
+      continue;
+    if (welcome->kind == diag::ReplyKind::error)
+      return unexpected(HelloError{"the server refused a session: " + welcome->text});
+    if (welcome->kind != diag::ReplyKind::session) return unexpected(HelloError{"the server did not open a session"});
+    Hello h{std::move(*session), std::move(*welcome), std::nullopt};
+    if (version >= 2) {
+      auto cat = h.session.read();
+      if (!cat) return unexpected(HelloError{cat.error()});
+      if (cat->kind != diag::ReplyKind::catalog)
+        return unexpected(HelloError{"the server did not send its port catalog after SESSION"});
+      h.catalog = std::move(cat->catalog);
+    }
+    return h;
+  }
+  return unexpected(HelloError{"no protocol version in common with the server"});
+}
+
 // "sip" selects sip, sip-tcp and sip-tls; "bonjour" selects mdns too.
 std::string group_of(const std::string& service) {
   if (service == "mdns") return "bonjour";
@@ -113,28 +161,32 @@ int run_portcheck(const PortcheckCliOptions& o) {
   if (ctx.server_host.front() == '[') ctx.server_host = ctx.server_host.substr(1, ctx.server_host.find(']') - 1);
   ctx.timeout = std::chrono::duration_cast<Duration>(std::chrono::duration<double>(o.timeout));
 
-  auto session = ControlSession::open(ctx.server, ctx.timeout);
-  if (!session) {
-    std::fprintf(stderr,
-                 "confab portcheck: cannot reach the port check at %s: %s (is confabd running there with "
-                 "portcheck.enabled, and is TCP %u let through?)\n",
-                 ctx.server.to_string().c_str(), session.error().c_str(), ctx.server.port);
-    return exit_unreachable;
+  auto hello = say_hello(ctx.server, ctx.timeout);
+  if (!hello) {
+    std::fprintf(stderr, "confab portcheck: %s\n", hello.error().text.c_str());
+    return hello.error().exit_code;
   }
-  diag::Command hello;
-  auto welcome = session->ask(hello);
-  if (!welcome || welcome->kind != diag::ReplyKind::session) {
-    std::fprintf(stderr, "confab portcheck: %s\n", welcome ? "the server did not open a session" : welcome.error().c_str());
-    return exit_protocol;
-  }
-  ctx.token = welcome->token;
+  auto* session = &hello->session;
+  const auto& welcome = hello->welcome;
+  ctx.token = welcome.token;
 
-  diag::PortSettings settings;
-  settings.media_first = media->first;
-  settings.media_last = media->last;
-  settings.portcheck_port = ctx.server.port;
+  // The server's running catalog (PORTCHECK 2), else the defaults. The
+  // control port is the one we reached; --media-ports, when given, is
+  // this machine's media range.
+  std::vector<diag::CatalogEntry> catalog;
+  if (hello->catalog) {
+    catalog = *hello->catalog;
+  } else {
+    std::fprintf(stderr, "confab portcheck: note: the server does not send its ports (a confabd from before "
+                         "PORTCHECK 2): testing the default ports\n");
+    catalog = diag::port_catalog();
+  }
+  for (auto& e : catalog) {
+    if (e.service == "portcheck") e.first = e.last = ctx.server.port;
+    if (e.service == "media" && o.media_ports != PortcheckCliOptions{}.media_ports) e.first = media->first, e.last = media->last;
+  }
   std::vector<ProbeTarget> targets;
-  for (const auto& e : diag::port_catalog(settings))
+  for (const auto& e : catalog)
     for (std::uint32_t p = e.first; p <= e.last; ++p) {
       if (!selected(e, static_cast<std::uint16_t>(p), only, ports)) continue;
       ProbeTarget t;
@@ -148,9 +200,14 @@ int run_portcheck(const PortcheckCliOptions& o) {
     std::fprintf(stderr, "confab portcheck: --only/--ports leave no port to test\n");
     return exit_usage;
   }
+  if (targets.size() > max_targets) {  // each is a socket here: a catalog from a broken server must not exhaust them
+    std::fprintf(stderr, "confab portcheck: the server's catalog has %zu ports to test (at most %zu); choose some with --only or --ports\n",
+                 targets.size(), max_targets);
+    return exit_protocol;
+  }
 
   // Echo ports: ask the server to open each catalog range we test.
-  for (const auto& e : diag::port_catalog(settings)) {
+  for (const auto& e : catalog) {
     if (diag::probe_method(e) != diag::ProbeMethod::echo) continue;
     std::vector<ProbeTarget*> mine;
     for (auto& t : targets)
@@ -244,7 +301,8 @@ int run_portcheck(const PortcheckCliOptions& o) {
   auto report = diag::evaluate(observations);
   report.server = o.server;
   report.control = ctx.server.to_string();
-  report.public_ip = welcome->client_ip;
+  report.public_ip = welcome.client_ip;
+  report.catalog = hello->catalog ? "server" : "defaults";
   if (!o.html.empty()) {
     std::ofstream f(o.html);
     f << diag::render_html(report);

@@ -22,14 +22,25 @@ struct Allow {
 
 std::vector<Allow> allows(const std::vector<CatalogEntry>& catalog, const FirewallOptions& o) {
   std::vector<Allow> out;
-  auto add = [&](const CatalogEntry& e, bool inbound, bool by_source = false) {
-    out.push_back({e.proto, inbound, e.first, e.last, by_source, e.local_only, e.service + ": " + e.purpose});
+  auto add = [&](const CatalogEntry& e, bool inbound, bool by_source = false, std::string comment = {}) {
+    if (comment.empty()) comment = e.service + ": " + e.purpose;
+    out.push_back({e.proto, inbound, e.first, e.last, by_source, e.local_only, std::move(comment)});
   };
   const bool server = o.side == FirewallSide::server;
+  // confabd's port check answers on the peer-to-peer ports (media) itself,
+  // as echo ports bound only during a check session. A server whose rules
+  // keep them shut makes every client's `confab portcheck` report its media
+  // "blocked" (the NAT lab found it), so they are let in with the service.
+  // Local-only ports (Bonjour) never are: not from the internet.
+  const bool portcheck =
+      std::any_of(catalog.begin(), catalog.end(), [](const CatalogEntry& e) { return e.service == "portcheck"; });
   for (const auto& e : catalog) {
     const bool to_server = e.direction == Direction::to_server;
     if (server) {
-      if (to_server || o.profile == FirewallProfile::open) add(e, true);
+      if (to_server || o.profile == FirewallProfile::open)
+        add(e, true);
+      else if (portcheck && !e.local_only)
+        add(e, true, false, e.service + ": confab portcheck echo (bound only while a check runs)");
       continue;
     }
     switch (o.profile) {

@@ -2,7 +2,8 @@
 // Firewall rules from the port catalog, for nftables, iptables
 // (iptables-restore), pf and ufw, for a confabd host (server) or a user's
 // machine (client), in three profiles:
-//   minimal    what confab needs and no more: the server's listening ports;
+//   minimal    what confab needs and no more: the server's listening ports
+//              (and, with the port check on, the media range it echoes on);
 //              on a client, media from peers and Bonjour from the LAN only
 //   open       (iChat's "Configuration A") every catalog port both ways
 //   strict     (iChat's "Configuration B") per direction: a client may only

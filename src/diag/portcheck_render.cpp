@@ -110,6 +110,7 @@ std::string summary_line(const PortcheckReport& r) {
 std::string render_table(const PortcheckReport& r) {
   std::string out = "port check against " + r.server + " (control " + r.control + ")";
   if (r.public_ip) out += ", you are seen as " + r.public_ip->to_string();
+  if (r.catalog == "defaults") out += "\n(the server does not send its ports: the default ones were tested)";
   out += "\n\n";
   out += col("SERVICE", 18) + col("PORTS", 13) + col("", 5) + col("DIRECTION", 10) + col("VERDICT", 11) + "DETAIL\n";
   std::vector<Group> problems;
@@ -144,6 +145,7 @@ std::string render_json(const PortcheckReport& r) {
   j["server"] = r.server;
   j["control"] = r.control;
   j["public_address"] = r.public_ip ? nlohmann::json(r.public_ip->to_string()) : nlohmann::json(nullptr);
+  if (!r.catalog.empty()) j["catalog"] = r.catalog;
   const auto t = tally(r);
   j["summary"] = {{"open", t.open}, {"blocked", t.blocked}, {"filtered", t.filtered}, {"rewritten", t.rewritten},
                   {"untested", t.untested}, {"problems", has_problems(r)}};

@@ -62,6 +62,7 @@ struct PortcheckReport {
   std::string server;                 // as given
   std::string control;                // "203.0.113.10:5680"
   std::optional<IpAddress> public_ip; // the client's address as the server saw it
+  std::string catalog;                // whose ports were tested: "server" (its running config) or "defaults"
   std::vector<PortResult> results;    // catalog order, outbound before inbound per port
 };
 

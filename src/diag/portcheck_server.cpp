@@ -95,7 +95,8 @@ void PortcheckServer::handle_control_line(Instant now, ControlId c, std::string_
 
 void PortcheckServer::hello(Instant now, ControlId c, Control& ctl, const Command& cmd) {
   if (ctl.session) return fail(c, "a session is open on this connection already");
-  if (cmd.version != control_version) return fail(c, "unsupported version (this server speaks PORTCHECK 1)");
+  if (cmd.version < control_min_version || cmd.version > control_version)
+    return fail(c, "unsupported version (this server speaks PORTCHECK 1 and 2)");
   const IpAddress ip = ctl.remote.ip;
   const auto per_address = std::count_if(sessions_.begin(), sessions_.end(), [&](const auto& s) { return s.second.ip == ip; });
   if (sessions_.size() >= config_.max_sessions || static_cast<std::size_t>(per_address) >= config_.sessions_per_address) {
@@ -123,6 +124,12 @@ void PortcheckServer::hello(Instant now, ControlId c, Control& ctl, const Comman
   r.client_ip = ip;
   r.lifetime_seconds = static_cast<std::uint32_t>(std::chrono::duration_cast<std::chrono::seconds>(config_.session_lifetime).count());
   reply(c, format_reply(r));
+  if (cmd.version >= 2) {  // the running catalog, so the client tests the ports in use
+    Reply cat;
+    cat.kind = ReplyKind::catalog;
+    cat.catalog = config_.catalog;
+    reply(c, format_reply(cat));
+  }
 }
 
 bool PortcheckServer::in_catalog(Proto p, std::uint16_t port) const {

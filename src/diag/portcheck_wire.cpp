@@ -2,8 +2,11 @@
 
 #include <charconv>
 
+#include <nlohmann/json.hpp>
+
 #include "core/base64.hpp"
 #include "core/text.hpp"
+#include "diag/catalog_json.hpp"
 
 namespace confab::diag {
 
@@ -222,6 +225,26 @@ Result<Reply, WireError> parse_reply(std::string_view line) {
     r.kind = ReplyKind::end;
     return r;
   }
+  if (verb == "CATALOG") {
+    // One line of JSON after the verb: checked for size before nlohmann
+    // sees it, so a hostile server cannot make the client build a huge tree.
+    const std::size_t start = column(line, w[0]) + w[0].size();
+    if (line.size() > catalog_max_line) return unexpected(at(catalog_max_line, "CATALOG line longer than 512 KiB"));
+    if (w.size() < 2) return bad(1, "CATALOG JSON-ARRAY expected");
+    auto j = nlohmann::json::parse(line.substr(start), nullptr, false);
+    if (j.is_discarded()) return bad(1, "the catalog is not valid JSON");
+    if (j.is_array() && j.size() > catalog_max_entries) return bad(1, "more than 64 catalog entries");
+    auto c = catalog_from_json(j);
+    if (!c) return unexpected(at(column(line, w[1]), "catalog " + c.error()));
+    for (std::size_t i = 0; i < c->size(); ++i) {
+      const auto& e = (*c)[i];
+      if (e.service.size() > catalog_max_text || e.purpose.size() > catalog_max_text ||
+          e.breaks.size() > catalog_max_text)
+        return unexpected(at(column(line, w[1]), "catalog entry " + std::to_string(i) + ": a text longer than 256 bytes"));
+    }
+    r.kind = ReplyKind::catalog, r.catalog = std::move(*c);
+    return r;
+  }
   if (verb == "SESSION") {
     if (w.size() != 4) return bad(w.size(), "SESSION TOKEN ADDRESS LIFETIME expected");
     auto t = parse_token(w[1]);
@@ -287,6 +310,9 @@ std::string format_reply(const Reply& r) {
   switch (r.kind) {
     case ReplyKind::session:
       return "SESSION " + token_hex(r.token) + " " + r.client_ip.to_string() + " " + std::to_string(r.lifetime_seconds);
+    case ReplyKind::catalog:
+      // ASCII escapes keep the line printable; bad UTF-8 is replaced, never thrown.
+      return "CATALOG " + catalog_to_json(r.catalog).dump(-1, ' ', true, nlohmann::json::error_handler_t::replace);
     case ReplyKind::opened: {
       std::string out = "OPENED " + proto + " " + range_text(r.first, r.last);
       if (!r.unavailable.empty()) {

@@ -3,7 +3,7 @@
 // protocol):
 //  - probes: the small binary messages the echo ports carry, over UDP (one
 //    datagram each) and TCP (one message per connection);
-//  - control: the line protocol of the control port ("PORTCHECK 1",
+//  - control: the line protocol of the control port ("PORTCHECK 2",
 //    "OPEN udp 16384-16403", ...), commands and replies.
 // Pure functions; bad input gives a WireError naming the place.
 #include <array>
@@ -58,8 +58,20 @@ Result<Probe, WireError> parse_probe(ByteView bytes);
 
 // ---- control lines --------------------------------------------------------------
 
-inline constexpr int control_version = 1;
+// Version 2 adds one reply after SESSION: CATALOG, the server's running
+// port catalog, so the client tests the ports the server really uses (SIP
+// on 5070, not the default 5060). A version-1 client never sees it; a
+// version-2 client that meets a version-1 server ("ERR unsupported
+// version") starts over with PORTCHECK 1 and tests the default catalog.
+inline constexpr int control_version = 2;      // what a client asks for
+inline constexpr int control_min_version = 1;  // the oldest a server still speaks
 inline constexpr std::size_t control_max_line = 512;  // a command line, without its newline
+// CATALOG bounds. A parsed catalog re-formats to well under the line limit
+// (64 entries × short strings, however escaped), so what parses once parses
+// again after formatting.
+inline constexpr std::size_t catalog_max_line = 512 * 1024;
+inline constexpr std::size_t catalog_max_entries = 64;
+inline constexpr std::size_t catalog_max_text = 256;  // service, purpose, breaks: bytes each
 
 enum class Verb : std::uint8_t { hello, open, inbound, report, bye };
 
@@ -74,7 +86,7 @@ struct Command {
 Result<Command, WireError> parse_command(std::string_view line);
 std::string format_command(const Command& c);  // without the newline
 
-enum class ReplyKind : std::uint8_t { session, opened, sent, seen, sip, end, error };
+enum class ReplyKind : std::uint8_t { session, catalog, opened, sent, seen, sip, end, error };
 
 struct Reply {
   ReplyKind kind = ReplyKind::error;
@@ -88,6 +100,7 @@ struct Reply {
   std::uint16_t client_port = 0;       // sent, seen
   SocketAddress address;               // sent: where it went; seen: where it came from
   Bytes message;                       // sip: the probe as the server received it
+  std::vector<CatalogEntry> catalog;   // catalog: "CATALOG <the catalog as one line of JSON (catalog_json.hpp)>"
   std::string text;                    // error
 };
 

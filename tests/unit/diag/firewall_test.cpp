@@ -48,15 +48,27 @@ TEST(PortCatalog, FollowsTheSettings) {
                   "udp dport 20000-20009 accept"));
 }
 
-TEST(Firewall, ServerRulesLetTheServicesAndSshInAndNothingForMedia) {
+TEST(Firewall, ServerRulesLetTheServicesAndSshInAndMediaOnlyForThePortcheckEcho) {
   auto t = rules(FirewallFormat::nftables, FirewallSide::server, FirewallProfile::minimal);
   EXPECT_TRUE(has(t, "policy drop;"));
   EXPECT_TRUE(has(t, "tcp dport 22 accept"));
   EXPECT_TRUE(has(t, "udp dport 5060 accept"));
   EXPECT_TRUE(has(t, "tcp dport 5222 accept"));
   EXPECT_TRUE(has(t, "udp dport 5678-5679 accept"));
-  EXPECT_FALSE(has(t, "16384"));  // confabd relays no media (yet)
   EXPECT_FALSE(has(t, "chain output"));
+  // confabd relays no media (yet), but its port check echoes on the media
+  // range: shut, every client's portcheck would call its media blocked.
+  EXPECT_TRUE(has(t, "udp dport 16384-16403 accept comment \"media: confab portcheck echo"));
+  EXPECT_FALSE(has(t, "5353"));  // Bonjour: never from the internet
+  EXPECT_FALSE(has(t, "5298"));
+  for (auto f : {FirewallFormat::iptables, FirewallFormat::pf, FirewallFormat::ufw}) {
+    auto other = rules(f, FirewallSide::server, FirewallProfile::strict);
+    EXPECT_TRUE(has(other, "16384")) << other;
+    EXPECT_FALSE(has(other, "5353")) << other;
+  }
+  PortSettings no_portcheck;
+  no_portcheck.portcheck_port = 0;
+  EXPECT_FALSE(has(rules(FirewallFormat::nftables, FirewallSide::server, FirewallProfile::minimal, no_portcheck), "16384"));
 }
 
 TEST(Firewall, ClientMinimalOpensMediaAndBonjourOnlyFromTheLan) {

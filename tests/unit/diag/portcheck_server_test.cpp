@@ -97,6 +97,35 @@ TEST(PortcheckServer, ASessionOpensTheMediaRangeAndEchoesWithTheObservedAddress)
   EXPECT_EQ(h.ask(1, "REPORT"), "SEEN udp 16390 16390 198.51.100.1:40000\nEND");
 }
 
+TEST(PortcheckServer, Version2SessionsAreToldTheRunningCatalog) {
+  PortSettings settings;
+  settings.sip_port = 5070;
+  auto config = Harness::defaults();
+  config.catalog = port_catalog(settings);
+  Harness h(config);
+  h.server.handle_control_opened(h.now, 1, client);
+  h.server.handle_control_line(h.now, 1, "PORTCHECK 2");
+  auto lines = h.drain(1);
+  ASSERT_EQ(lines.size(), 2u);
+  EXPECT_EQ(parse_reply(lines[0])->kind, ReplyKind::session);
+  auto cat = parse_reply(lines[1]);
+  ASSERT_TRUE(cat) << cat.error().message();
+  ASSERT_EQ(cat->kind, ReplyKind::catalog);
+  ASSERT_EQ(cat->catalog.size(), config.catalog.size());
+  for (std::size_t i = 0; i < cat->catalog.size(); ++i) {
+    EXPECT_EQ(cat->catalog[i].service, config.catalog[i].service);
+    EXPECT_EQ(cat->catalog[i].first, config.catalog[i].first);
+    EXPECT_EQ(cat->catalog[i].last, config.catalog[i].last);
+  }
+  // Version 1 (older clients) gets the SESSION line alone.
+  h.server.handle_control_opened(h.now, 2, client);
+  EXPECT_EQ(parse_reply(h.ask(2, "PORTCHECK 1"))->kind, ReplyKind::session);
+  // Unknown versions are refused with the words a client falls back on.
+  h.server.handle_control_opened(h.now, 3, client);
+  EXPECT_EQ(h.ask(3, "PORTCHECK 3").rfind("ERR unsupported version", 0), 0u);
+  EXPECT_TRUE(h.closed.count(3));
+}
+
 TEST(PortcheckServer, ProbesFromAnotherAddressOrWithAnUnknownTokenGetNoAnswer) {
   Harness h;
   auto t = h.start(1);

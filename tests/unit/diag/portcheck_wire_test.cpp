@@ -2,6 +2,8 @@
 // requests, and bad input names where it went wrong.
 #include <gtest/gtest.h>
 
+#include <algorithm>
+
 #include "diag/portcheck_wire.hpp"
 
 namespace confab::diag {
@@ -73,7 +75,7 @@ TEST(PortcheckProbe, BadInputSaysWhere) {
 }
 
 TEST(PortcheckControl, CommandsRoundTrip) {
-  for (const char* line : {"PORTCHECK 1", "OPEN udp 16384-16403", "OPEN tcp 5298", "INBOUND udp 16384", "REPORT", "BYE"}) {
+  for (const char* line : {"PORTCHECK 1", "PORTCHECK 2", "OPEN udp 16384-16403", "OPEN tcp 5298", "INBOUND udp 16384", "REPORT", "BYE"}) {
     auto c = parse_command(line);
     ASSERT_TRUE(c) << line << ": " << c.error().message();
     EXPECT_EQ(format_command(*c), line);
@@ -123,6 +125,55 @@ TEST(PortcheckControl, RepliesRoundTrip) {
   ASSERT_TRUE(e);
   EXPECT_EQ(e->kind, ReplyKind::error);
   EXPECT_EQ(e->text, "session expired");
+}
+
+TEST(PortcheckControl, TheDefaultHelloAsksForVersion2) {
+  EXPECT_EQ(format_command(Command{}), "PORTCHECK 2");
+}
+
+TEST(PortcheckControl, TheCatalogReplyCarriesTheServersPortsAndRoundTrips) {
+  PortSettings settings;
+  settings.sip_port = 5070;
+  Reply c;
+  c.kind = ReplyKind::catalog;
+  c.catalog = port_catalog(settings);
+  const auto line = format_reply(c);
+  EXPECT_EQ(line.rfind("CATALOG [{", 0), 0u) << line;
+  for (char ch : line) EXPECT_TRUE(ch >= 0x20 && ch <= 0x7e) << "not printable: " << int(ch);
+  auto back = parse_reply(line);
+  ASSERT_TRUE(back) << back.error().message();
+  EXPECT_EQ(back->kind, ReplyKind::catalog);
+  ASSERT_EQ(back->catalog.size(), c.catalog.size());
+  const auto sip = std::find_if(back->catalog.begin(), back->catalog.end(), [](auto& e) { return e.service == "sip"; });
+  ASSERT_NE(sip, back->catalog.end());
+  EXPECT_EQ(sip->first, 5070);
+  EXPECT_EQ(sip->purpose, c.catalog[static_cast<std::size_t>(sip - back->catalog.begin())].purpose);
+  EXPECT_EQ(format_reply(*back), line);
+  // Not ASCII in the text: escaped, still one printable line.
+  c.catalog[0].purpose = "caf\xc3\xa9";
+  EXPECT_NE(format_reply(c).find("caf\\u00e9"), std::string::npos);
+}
+
+TEST(PortcheckControl, ABadCatalogNamesTheEntryAndKey) {
+  EXPECT_EQ(parse_reply("CATALOG").error().offset, 7u);
+  EXPECT_NE(parse_reply("CATALOG [1,").error().what.find("not valid JSON"), std::string::npos);
+  EXPECT_NE(parse_reply("CATALOG {}").error().what.find("not a JSON array"), std::string::npos);
+  auto e = parse_reply(R"(CATALOG [{"service":"sip","first":5060,"last":5060,"transport":"sctp","direction":"to-server"}])");
+  ASSERT_FALSE(e);
+  EXPECT_EQ(e.error().offset, 8u);
+  EXPECT_NE(e.error().what.find("entry 0: \"transport\""), std::string::npos) << e.error().what;
+  std::string many = "CATALOG [";
+  for (int i = 0; i < 65; ++i)
+    many += std::string(i ? "," : "") + R"({"service":"x","first":1,"last":1,"transport":"udp","direction":"to-server"})";
+  EXPECT_NE(parse_reply(many + "]").error().what.find("more than 64"), std::string::npos);
+  EXPECT_NE(parse_reply("CATALOG [" + std::string(600000, ' ') + "]").error().what.find("512 KiB"), std::string::npos);
+  auto long_text = parse_reply(R"(CATALOG [{"service":"sip","first":5060,"last":5060,"transport":"udp",)"
+                               R"("direction":"to-server","purpose":")" + std::string(300, 'x') + "\"}]");
+  ASSERT_FALSE(long_text);
+  EXPECT_NE(long_text.error().what.find("entry 0: a text longer than 256"), std::string::npos) << long_text.error().what;
+  auto empty = parse_reply("CATALOG []");
+  ASSERT_TRUE(empty);
+  EXPECT_TRUE(empty->catalog.empty());
 }
 
 TEST(PortcheckControl, TokensAreLowercaseHexOnly) {
