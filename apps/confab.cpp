@@ -7,6 +7,7 @@
 #include "client/nat_command.hpp"
 #include "client/diag_commands.hpp"
 #include "client/portcheck_command.hpp"
+#include "client/room_command.hpp"
 #include "client/sip_commands.hpp"
 #include "client/send_file.hpp"
 #include "client/xmpp_commands.hpp"
@@ -207,6 +208,24 @@ int main(int argc, char** argv) {
   pres_cmd->add_option("--duration", pres.duration, "seconds to stay online (0: until Ctrl-C)")->capture_default_str()->check(CLI::Range(0, 86400 * 365));
   add_xmpp_account(pres_cmd, pres.account);
 
+  // XEP-0045 group chat (src/client/room_command.hpp).
+  RoomJoinOptions room_join;
+  std::string room_send;
+  auto* room_cmd = app.add_subcommand("room", "group chat (XEP-0045): room join ROOM@conference.DOMAIN");
+  room_cmd->require_subcommand(1);
+  auto* room_join_cmd = room_cmd->add_subcommand(
+      "join", "join a room (an instant room is made if there is none): lines you type are sent; /topic TEXT, "
+              "/invite JID [REASON] (XEP-0249), /leave");
+  room_join_cmd->add_option("room", room_join.room, "ROOM@conference.DOMAIN")->required();
+  room_join_cmd->add_option("--nick", room_join.nick, "the nick to use (default: your localpart)");
+  room_join_cmd->add_option("--password", room_join.password, "the room's password, if it has one");
+  room_join_cmd->add_option("--history", room_join.history, "messages of history to ask for (default: the room's)")
+      ->check(CLI::Range(0, 1000000));
+  auto* room_send_opt = room_join_cmd->add_option("--send", room_send, "post TEXT, wait until the room has it, leave (exit 0)");
+  room_join_cmd->add_option("--duration", room_join.duration, "seconds to stay, then leave (0: until Ctrl-C/Ctrl-D/leave)")
+      ->capture_default_str()->check(CLI::Range(0, 86400 * 365));
+  add_xmpp_account(room_join_cmd, room_join.account);
+
   // XEP-0363 file transfer (src/client/send_file.hpp).
   SendFileOptions sf;
   auto* sf_cmd = app.add_subcommand("send-file", "upload a file over HTTPS (XEP-0363) and send its link; exit 0 once sent");
@@ -272,5 +291,9 @@ int main(int argc, char** argv) {
     return run_local_list(local);
   }
   if (*sf_cmd) return run_send_file(sf);
+  if (*room_join_cmd) {
+    if (room_send_opt->count() > 0) room_join.send = room_send;
+    return run_room_join(room_join);
+  }
   return exit_usage;
 }

@@ -35,6 +35,7 @@ SERVER_CPU=0
 LOAD_CPU=1
 NICE=0
 TARGETS="confabd,prosody,ejabberd"
+CONFABD_SETS=()
 INSTALL=1
 LOADED=1
 CONFABD_ACCOUNTS=direct
@@ -58,6 +59,9 @@ usage: $0 [options]
   --settle S           seconds to wait before reading a server's memory (default $SETTLE)
   --build-dir DIR      build tree with apps/confabd and bench/bench_xmpp_* (default build/dev)
   --confabd PATH       confabd binary (default <build-dir>/apps/confabd)
+  --confabd-set K=V    one more confabd setting (repeatable), e.g. xmpp.limits.archive_messages=0
+                       to compare without the message archive (Prosody's and ejabberd's bench
+                       configs load no archive module)
   --bench-dir DIR      where bench_xmpp_load and bench_xmpp_accounts are (default <build-dir>/bench)
   --confabd-accounts M direct: bench_xmpp_accounts writes confabd's store in one process
                        (default); cli: \`confabd user add\` per account, 4 in parallel (slow:
@@ -88,6 +92,7 @@ while (($#)); do
     --settle) is_num "${2-}" || die "bad --settle"; SETTLE=$2; shift 2 ;;
     --build-dir) [[ -n ${2-} ]] || die "bad --build-dir"; BUILD_DIR=$2; shift 2 ;;
     --confabd) [[ -n ${2-} ]] || die "bad --confabd"; CONFABD=$2; shift 2 ;;
+    --confabd-set) [[ ${2-} == *=* ]] || die "bad --confabd-set (KEY=VALUE)"; CONFABD_SETS+=(--set "$2"); shift 2 ;;
     --bench-dir) [[ -n ${2-} ]] || die "bad --bench-dir"; BENCH_BIN=$2; shift 2 ;;
     --confabd-accounts) [[ ${2-} == direct || ${2-} == cli ]] || die "bad --confabd-accounts"; CONFABD_ACCOUNTS=$2; shift 2 ;;
     --json) [[ -n ${2-} ]] || die "bad --json"; JSON_OUT=$2; shift 2 ;;
@@ -406,10 +411,10 @@ run_target() {
       t1=$(date +%s.%N); acc_s=$(awk -v a="$t0" -v b="$t1" 'BEGIN { printf "%.1f", b - a }')
       # The certificate confabd makes for itself is the same kind (P-256, self-signed).
       SRV_CMD=("$CONFABD" --set "server.data_dir=\"$dir/data\"" --set server.workers=1 \
-        --set snatmap.enabled=false --set sip.enabled=false --set portcheck.enabled=false \
+        --set snatmap.enabled=false --set sip.enabled=false --set portcheck.enabled=false --set xmpp.upload.enabled=false \
         --set "xmpp.port=$port" --set xmpp.tls_port=0 --set 'xmpp.address="127.0.0.1"' \
         --set "xmpp.limits.connections=$((MAX_SESSIONS + 1000))" --set xmpp.limits.idle_timeout=3600 \
-        --set 'log.level="warn"')
+        --set 'log.level="warn"' ${CONFABD_SETS[@]+"${CONFABD_SETS[@]}"})
       mpid_name=confabd ;;
     prosody)
       if ! install_pkg prosody; then STATUS_T="not installed"; RESULT="{\"status\":\"$STATUS_T\"}"; return; fi

@@ -153,6 +153,7 @@ struct FlowService::Impl {
   asio::steady_timer sweep_timer{io};  // idle and setup deadlines of all connections
   std::thread thread;
   bool pumping = false, repump = false;
+  bool round_end_posted = false;  // a handle_round_end() is queued (FlowCore::holding)
   std::uint64_t handshakes_since_trim = 0;  // TLS handshakes leave free heap behind (see arm_sweep)
   Instant last_trim{}, last_handshake{};
   struct Counters {
@@ -173,6 +174,19 @@ struct FlowService::Impl {
     pumping = true;
     do {
       repump = false;
+      if (core->holding()) {
+        // Output waits for the end of this round of reads (see FlowCore):
+        // posted now, it runs after the handlers epoll already made ready.
+        if (!round_end_posted) {
+          round_end_posted = true;
+          asio::post(io, [this] {
+            round_end_posted = false;
+            core->handle_round_end(Clock::now());
+            pump();
+          });
+        }
+        break;
+      }
       while (auto t = core->poll_transmit()) dispatch(std::move(*t));
       flush_udp();
       while (auto c = core->poll_command()) command(*c);

@@ -72,6 +72,13 @@ class FlowCore {
   // A TLS handshake finished on this flow (direct TLS, or after start_tls).
   virtual void handle_flow_secured(Instant, FlowId, const TlsInfo&) {}
   virtual std::optional<FlowCommand> poll_command() { return std::nullopt; }
+  // A core may hold all its output (transmits and commands) until the reads
+  // that are ready now have all been handed to it: the XMPP core commits
+  // what they stored in one transaction, before any of it goes out. While
+  // holding() is true the service does not poll it; it calls
+  // handle_round_end() once those reads are done, then polls again.
+  virtual bool holding() const { return false; }
+  virtual void handle_round_end(Instant) {}
 };
 
 struct TlsFiles {

@@ -1,6 +1,7 @@
 #include "server/config.hpp"
 
 #include "core/text.hpp"
+#include "xmpp/jid.hpp"
 
 #include <toml++/toml.h>
 
@@ -122,6 +123,54 @@ std::optional<IpAddress> address(Reader& r, const std::string& key, bool allow_e
   auto ip = IpAddress::parse(text);
   if (!ip) r.fail(key, "\"" + text + "\" is not an IPv4 or IPv6 address");
   return ip;
+}
+
+// [xmpp.components] (XEP-0114): the listener and the components allowed.
+void read_components(Reader& r, XmppConfig& x) {
+  auto& xc = x.components;
+  xc.enabled = r.boolean("xmpp.components.enabled");
+  xc.address = address(r, "xmpp.components.address", false).value_or(IpAddress{});
+  xc.port = static_cast<std::uint16_t>(r.integer("xmpp.components.port", 1, 65535));
+  if (xc.enabled && (xc.port == x.port || xc.port == x.tls_port))
+    r.fail("xmpp.components.port", "must differ from xmpp.port and xmpp.tls_port");
+  if (xc.enabled && x.upload.enabled && xc.port == x.upload.port)
+    r.fail("xmpp.components.port", "must differ from xmpp.upload.port");
+  xc.stanzas_per_second = r.number("xmpp.components.stanzas_per_second", 0, 1e9);
+  xc.stanza_burst = r.number("xmpp.components.stanza_burst", 1, 1e9);
+  xc.failed_handshakes = static_cast<std::uint32_t>(r.integer("xmpp.components.failed_handshakes", 1, 1'000'000));
+  const std::string key = "xmpp.components.list";
+  xc.list.clear();
+  const auto* arr = r.node(key).as_array();
+  for (std::size_t i = 0; arr && i < arr->size(); ++i) {
+    const std::string entry = "entry " + std::to_string(i + 1) + ": ";
+    const auto* t = arr->get(i)->as_table();
+    if (!t) return r.fail(key, entry + "expected a table like { domain = \"echo.example.org\", secret = \"...\" }");
+    for (const auto& [k, v] : *t)
+      if (k.str() != "domain" && k.str() != "secret")
+        return r.fail(key, entry + "unknown key \"" + std::string(k.str()) + "\" (expected domain and secret)");
+    auto domain = (*t)["domain"].value<std::string>();
+    auto secret = (*t)["secret"].value<std::string>();
+    if (!domain) return r.fail(key, entry + "domain: a string like \"echo.example.org\" is required");
+    auto jid = xmpp::Jid::parse(*domain);
+    if (!jid || !jid->is_domain())
+      return r.fail(key, entry + "domain \"" + *domain + "\": " +
+                             (jid ? std::string("expected a domain, not a JID with a local part or resource")
+                                  : jid.error().message));
+    const std::string d = jid->domain();
+    for (const auto& own : x.domains)
+      if (d == own) return r.fail(key, entry + "domain " + d + " is one of xmpp.domains (the users')");
+    if (x.muc.enabled && d == x.muc.domain) return r.fail(key, entry + "domain " + d + " is the group chat's (xmpp.muc.domain)");
+    if (x.upload.enabled && d == x.upload.domain)
+      return r.fail(key, entry + "domain " + d + " is the file upload's (xmpp.upload.domain)");
+    for (const auto& other : xc.list)
+      if (other.domain == d) return r.fail(key, entry + "domain " + d + " is listed twice");
+    if (!secret || secret->size() < 8)
+      return r.fail(key, entry + "secret: a string of at least 8 characters is required (a long random one is best)");
+    if (secret->size() > 1024) return r.fail(key, entry + "secret: at most 1024 characters");
+    xc.list.push_back({d, *secret});
+  }
+  if (xc.enabled && xc.list.empty())
+    r.fail(key, "at least one component (domain and secret) is needed when xmpp.components is enabled");
 }
 
 }  // namespace
@@ -367,11 +416,13 @@ Result<Config, ConfigError> load_config(const std::optional<std::filesystem::pat
   up.connections = static_cast<std::size_t>(r.integer("xmpp.upload.connections", 1, 1'000'000));
   up.connections_per_address = static_cast<std::size_t>(r.integer("xmpp.upload.connections_per_address", 1, 1'000'000));
   up.idle_timeout = std::chrono::seconds(r.integer("xmpp.upload.idle_timeout", 1, 3600));
+  read_components(r, x);
   auto& xl = x.limits;
   xl.max_stanza_size = static_cast<std::size_t>(r.integer("xmpp.limits.max_stanza_size", 10000, 16 << 20));
   xl.connections = static_cast<std::size_t>(r.integer("xmpp.limits.connections", 1, 10'000'000));
   xl.auth_timeout = std::chrono::seconds(r.integer("xmpp.limits.auth_timeout", 1, 3600));
   xl.idle_timeout = std::chrono::seconds(r.integer("xmpp.limits.idle_timeout", 10, 86400));
+  xl.resume_timeout = std::chrono::seconds(r.integer("xmpp.limits.resume_timeout", 1, 86400));
   xl.offline_messages = static_cast<std::size_t>(r.integer("xmpp.limits.offline_messages", 0, 1'000'000));
   xl.archive_messages = static_cast<std::size_t>(r.integer("xmpp.limits.archive_messages", 0, 100'000'000));
 

@@ -91,6 +91,7 @@ struct XmppLimits {
   std::size_t connections = 10000;
   std::chrono::seconds auth_timeout{30};
   std::chrono::seconds idle_timeout{900};
+  std::chrono::seconds resume_timeout{300};  // XEP-0198: a dropped session waits this long for a resume
   std::size_t offline_messages = 1000;
   std::size_t archive_messages = 10000;  // XEP-0313, per account: past it the oldest go; 0: no archive
 };
@@ -121,6 +122,23 @@ struct UploadSettings {
   std::chrono::seconds idle_timeout{60};
 };
 
+// XEP-0114 external components: programs (gateways, bots, pubsub
+// services) that connect to this port and serve a domain of their own,
+// each proving it knows that domain's shared secret.
+struct ComponentEntry {
+  std::string domain;  // canonical JID domainpart
+  std::string secret;
+};
+struct ComponentSettings {
+  bool enabled = false;
+  IpAddress address;          // 127.0.0.1 by default: the protocol has no TLS
+  std::uint16_t port = 5347;
+  std::vector<ComponentEntry> list;
+  double stanzas_per_second = 1000;  // per component connection; 0 = no limit
+  double stanza_burst = 2000;
+  std::uint32_t failed_handshakes = 5;  // per address within 10 minutes, then a lockout (doubling)
+};
+
 struct XmppConfig {
   bool enabled = true;
   IpAddress address;
@@ -134,6 +152,7 @@ struct XmppConfig {
   XmppLimits limits;
   MucSettings muc;
   UploadSettings upload;
+  ComponentSettings components;
 };
 
 // The port-check service (`confab portcheck`): a control port where a

@@ -11,6 +11,7 @@
 #include "net/self_signed.hpp"
 #include "sasl/auth_limiter.hpp"
 #include "server/secret_file.hpp"
+#include "server/xmpp_component_service.hpp"
 #include "store/sqlite_xmpp_store.hpp"
 #include "xmpp/c2s_session.hpp"
 #include "xmpp/external_services.hpp"
@@ -56,8 +57,14 @@ class XmppFlowCore final : public net::FlowCore {
     pep.wall_clock = wall_clock;
     xmpp::register_pep(router_, *xmpp_store_, rng_, std::move(pep));  // XEP-0163, XEP-0115
     if (muc) {
-      muc_ = std::make_unique<xmpp::MucService>(std::move(*muc),
-                                                [](Instant) { return std::chrono::system_clock::now(); });
+      // Persistent rooms live in the same SQLite file, on the same connection,
+      // so their writes join the batch of the read that made them.
+      muc_ = std::make_unique<xmpp::MucService>(
+          std::move(*muc), [](Instant) { return std::chrono::system_clock::now(); }, xmpp_store_.get());
+      if (auto n = muc_->restore(); !n)
+        log_->error("xmpp: cannot load the persistent rooms of {}: {}", muc_->domain(), n.error().message);
+      else if (*n > 0)
+        log_->info("xmpp: {} persistent room{} on {}", *n, *n == 1 ? "" : "s", muc_->domain());
       if (!router_.add_component(*muc_)) log_->error("xmpp: the group chat domain {} was refused", muc_->domain());
     }
     for (xmpp::Component* c : components)
@@ -72,6 +79,10 @@ class XmppFlowCore final : public net::FlowCore {
       return *r;
     };
   }
+
+  // A batch still open (the flow thread stopped before its round ended)
+  // is committed, not rolled back with the connection.
+  ~XmppFlowCore() override { end_batch(); }
 
   void handle_flow_opened(Instant now, net::FlowId flow, Transport transport, const SocketAddress& local,
                           const SocketAddress& remote) override {
@@ -98,17 +109,25 @@ class XmppFlowCore final : public net::FlowCore {
   void handle_datagram(Instant now, const Datagram& d, net::FlowId flow) override {
     auto it = conns_.find(flow);
     if (it == conns_.end() || !it->second.session) return;
-    // One commit for everything this read makes the router store (two
-    // archived copies per chat message, offline messages...), made before
-    // the flow service sends anything: a commit per write was most of the
-    // CPU per message.
-    auto batch = xmpp_store_->begin_batch();
+    // One commit for everything the reads of this round make the router
+    // store (two archived copies per chat message, offline messages...),
+    // made before any output goes: until then holding() keeps it back (the
+    // flow service calls handle_round_end). A commit per read, let alone per
+    // write, was most of the CPU per message. A read that stored nothing
+    // ends the batch at once, so logins and pings are not held.
+    if (!batch_open_) batch_open_ = static_cast<bool>(xmpp_store_->begin_batch());
     it->second.session->handle_bytes(now, d.bytes);
     service(now, flow);
-    if (batch) {
-      if (auto r = xmpp_store_->end_batch(); !r) log_->error("xmpp: {}", r.error().message);
-    }
+    if (batch_open_ && !xmpp_store_->batch_wrote()) end_batch();
   }
+
+  // XEP-0114 (xmpp_component_service.hpp): the component listener shares
+  // this thread and drives the same router.
+  xmpp::Router& router() { return router_; }
+  void deliver_routed(Instant now) { route(now); }
+
+  bool holding() const override { return batch_open_; }
+  void handle_round_end(Instant) override { end_batch(); }
 
   void handle_flow_closed(Instant now, net::FlowId flow) override {
     auto it = conns_.find(flow);
@@ -121,11 +140,11 @@ class XmppFlowCore final : public net::FlowCore {
         // the router still delivers to it, and it queues for the resume.
         session->detach();
         detached_by_sm_[session->sm_id()] = id;
-        expiries_.emplace(now + resume_window, id);
+        expiries_.emplace(now + c2s_.sm_resume_timeout, id);
         detached_[id] = std::move(session);
       } else {
         session->handle_eof(now);
-        if (session->bound_jid()) router_.session_closed(now, id);
+        end_session(now, *session);
         totals_ += session->counters();
       }
     }
@@ -139,11 +158,13 @@ class XmppFlowCore final : public net::FlowCore {
       expiries_.pop();
       auto d = detached_.find(id);
       if (d == detached_.end()) continue;  // resumed meanwhile
-      // Never resumed: the session ends now (unavailable presence goes out).
+      // Never resumed: the session ends now (unavailable presence goes out,
+      // what it never had acknowledged goes offline: XEP-0198 §5).
       detached_by_sm_.erase(d->second->sm_id());
       totals_ += d->second->counters();
+      auto session = std::move(d->second);
       detached_.erase(d);
-      router_.session_closed(now, id);
+      end_session(now, *session);
     }
     route(now);
     while (!deadlines_.empty() && deadlines_.top().first <= now) {
@@ -159,13 +180,13 @@ class XmppFlowCore final : public net::FlowCore {
   }
 
   std::optional<net::FlowTransmit> poll_transmit() override {
-    if (out_.empty()) return std::nullopt;
+    if (batch_open_ || out_.empty()) return std::nullopt;
     auto t = std::move(out_.front());
     out_.pop_front();
     return t;
   }
   std::optional<net::FlowCommand> poll_command() override {
-    if (commands_.empty()) return std::nullopt;
+    if (batch_open_ || commands_.empty()) return std::nullopt;
     auto c = commands_.front();
     commands_.pop_front();
     return c;
@@ -201,7 +222,8 @@ class XmppFlowCore final : public net::FlowCore {
               {"messages_stored", r.messages_stored}, {"offline_delivered", r.offline_delivered},
               {"messages_dropped", r.messages_dropped}, {"errors_sent", r.errors_sent}, {"blocked", r.blocked},
               {"carbons", r.carbons}, {"roster_pushes", r.roster_pushes}, {"store_errors", r.store_errors},
-              {"conflicts", r.conflicts}}}};
+              {"conflicts", r.conflicts}, {"unacked_rerouted", r.unacked_rerouted},
+              {"unacked_bounced", r.unacked_bounced}, {"unacked_dropped", r.unacked_dropped}}}};
   }
 
  private:
@@ -279,19 +301,67 @@ class XmppFlowCore final : public net::FlowCore {
         if (d->close)
           it->second.session->close_with_error(d->stanza);
         else
-          it->second.session->send(d->stanza);
+          it->second.session->send(d->stanza, now);
         flush(f->second, it->second);
       } else if (auto dt = detached_.find(d->session); dt != detached_.end()) {
         if (d->close) {  // replaced by a new bind: the router has forgotten it
           detached_by_sm_.erase(dt->second->sm_id());
           totals_ += dt->second->counters();
+          auto session = std::move(dt->second);
           detached_.erase(dt);
+          end_session(now, *session);  // its unacknowledged stanzas: to the new session, or offline
         } else {
-          dt->second->send(d->stanza);  // queued for the resume
+          dt->second->send(d->stanza, now);  // queued for the resume
         }
       }
     }
-    (void)now;
+  }
+
+  // A session is over for good: the router forgets it (a second call, after
+  // a conflict, is harmless), then gets back what its client never
+  // acknowledged (XEP-0198 §5), once nothing can deliver to it any more.
+  void end_session(Instant now, xmpp::C2sSession& session) {
+    auto unacked = session.take_unacked();
+    if (!session.bound_jid()) return;
+    router_.session_closed(now, session.id());
+    if (!unacked.empty()) router_.unacked_stanzas(now, *session.bound_jid(), std::move(unacked));
+  }
+
+ public:
+  // confabd is stopping: every session ends now, connected or waiting for a
+  // resume. All of them leave the router first, so that what was not
+  // acknowledged goes to offline storage rather than to another resource
+  // about to go too.
+  void shutdown(Instant now) {
+    end_batch();
+    std::vector<std::pair<xmpp::Jid, std::vector<xmpp::UnackedStanza>>> unacked;
+    auto end = [&](xmpp::C2sSession& s) {
+      auto u = s.take_unacked();
+      if (!s.bound_jid()) return;
+      router_.session_closed(now, s.id());
+      if (!u.empty()) unacked.emplace_back(*s.bound_jid(), std::move(u));
+    };
+    for (auto& [flow, c] : conns_) {
+      if (!c.session) continue;
+      c.session->close(xmpp::StreamErrorCondition::system_shutdown, "The server is shutting down");
+      flush(flow, c);
+      end(*c.session);
+    }
+    for (auto& [id, s] : detached_) {
+      end(*s);
+      totals_ += s->counters();
+    }
+    detached_.clear();
+    detached_by_sm_.clear();
+    for (auto& [owner, stanzas] : unacked) router_.unacked_stanzas(now, owner, std::move(stanzas));
+    route(now);
+  }
+
+ private:
+  void end_batch() {
+    if (!batch_open_) return;
+    batch_open_ = false;
+    if (auto r = xmpp_store_->end_batch(); !r) log_->error("xmpp: {}", r.error().message);
   }
 
   void log_event(const Conn& c, const xmpp::C2sEvent& e) {
@@ -318,8 +388,8 @@ class XmppFlowCore final : public net::FlowCore {
   // The router names a session by the id of the flow it began on; after a
   // resume it lives on another flow.
   std::unordered_map<std::uint64_t, net::FlowId> flow_of_;
-  // XEP-0198: sessions whose connection dropped, kept for a resume.
-  static constexpr Duration resume_window = std::chrono::seconds(300);
+  // XEP-0198: sessions whose connection dropped, kept for a resume
+  // (c2s_.sm_resume_timeout).
   std::unordered_map<std::uint64_t, std::unique_ptr<xmpp::C2sSession>> detached_;
   std::unordered_map<std::string, std::uint64_t> detached_by_sm_;
   std::priority_queue<std::pair<Instant, std::uint64_t>, std::vector<std::pair<Instant, std::uint64_t>>, std::greater<>>
@@ -329,10 +399,12 @@ class XmppFlowCore final : public net::FlowCore {
   std::deque<net::FlowTransmit> out_;
   std::deque<net::FlowCommand> commands_;
   xmpp::C2sCounters totals_;  // of sessions already gone
+  bool batch_open_ = false;   // the store's batch for this round of reads (see handle_datagram)
 };
 
 struct XmppService::State {
   XmppFlowCore* core = nullptr;  // owned by the flow service
+  ComponentFlowCore* components = nullptr;  // likewise, when xmpp.components is enabled
 };
 
 Result<std::unique_ptr<XmppService>, std::string> XmppService::start(const Config& config,
@@ -360,6 +432,7 @@ Result<std::unique_ptr<XmppService>, std::string> XmppService::start(const Confi
   c2s.require_tls = x.require_tls;
   c2s.limits.max_stanza_size = x.limits.max_stanza_size;
   c2s.negotiation_timeout = x.limits.auth_timeout;
+  c2s.sm_resume_timeout = x.limits.resume_timeout;
   c2s.extra_features.emplace_back("csi", "urn:xmpp:csi:0");
   // What the router implements and RFC 6121 says to advertise as stream features.
   c2s.extra_features.emplace_back("ver", "urn:xmpp:features:rosterver");
@@ -370,6 +443,7 @@ Result<std::unique_ptr<XmppService>, std::string> XmppService::start(const Confi
   xmpp::RouterConfig rc;
   rc.domains = x.domains;
   rc.server_version = "0.1.0";
+  rc.wall_clock = [](Instant) { return std::chrono::system_clock::now(); };  // XEP-0203 stamps of unacked stanzas
 
   auto xmpp_store = store::SqliteXmppStore::open(
       {.path = config.store.path, .create = true, .busy_timeout = config.store.busy_timeout},
@@ -423,13 +497,32 @@ Result<std::unique_ptr<XmppService>, std::string> XmppService::start(const Confi
                                                return mam;
                                              }());
   s->state_->core = core.get();
+  std::unique_ptr<net::FlowCore> flow_core = std::move(core);
+  if (x.components.enabled) {
+    // XEP-0114: one more listener on this flow service (its thread is the router's).
+    xmpp::ComponentConfig cc = component_config(x);
+    if (auto ok = xmpp::validate(cc); !ok) return unexpected("xmpp: xmpp.components: " + ok.error());
+    XmppFlowCore* c2s_core = s->state_->core;
+    auto component_core = std::make_unique<ComponentFlowCore>(
+        std::move(cc), x.components.failed_handshakes, c2s_core->router(),
+        [c2s_core](Instant now) { c2s_core->deliver_routed(now); }, log);
+    s->state_->components = component_core.get();
+    fc.tcp.push_back({x.components.address, x.components.port});
+    flow_core = std::make_unique<SharedFlowCore>(std::move(flow_core), std::move(component_core), x.components.port);
+    if (!x.components.address.is_loopback())
+      log->warn("xmpp: the component port {} is not on loopback: XEP-0114 has no TLS, its stanzas cross the "
+                "network in the clear", x.components.port);
+  }
   net::BindError bind_error;
   std::string tls_error;
-  s->flows_ = net::FlowService::start(fc, std::move(core), bind_error, tls_error);
+  s->flows_ = net::FlowService::start(fc, std::move(flow_core), bind_error, tls_error);
   if (!s->flows_) {
     if (!tls_error.empty()) return unexpected("xmpp: " + tls_error + " (xmpp.tls_certificate, xmpp.tls_private_key)");
     std::string why = bind_error.error.message();
-    if (bind_error.error == std::errc::address_in_use) why += " (another program has this port; change xmpp.port or stop it)";
+    if (bind_error.error == std::errc::address_in_use)
+      why += x.components.enabled && bind_error.address.port == x.components.port
+                 ? " (another program has this port; change xmpp.components.port or stop it)"
+                 : " (another program has this port; change xmpp.port or stop it)";
     return unexpected("xmpp: cannot listen on " + bind_error.address.to_string() + ": " + why);
   }
   log->info("xmpp: listening on {} for {}{}", fmt::join(s->flows_->listening(), ", "), fmt::join(x.domains, ", "),
@@ -440,13 +533,27 @@ Result<std::unique_ptr<XmppService>, std::string> XmppService::start(const Confi
 XmppService::~XmppService() { stop(); }
 
 void XmppService::stop() {
-  if (flows_) flows_->stop();
+  if (!flows_) return;
+  if (!stopped_) {
+    // While the flow thread still runs: sessions end, unacknowledged
+    // stanzas go offline (XEP-0198 §5), clients get system-shutdown.
+    stopped_ = true;
+    // Through state_: the flow service's core may be a SharedFlowCore.
+    flows_->with_core([this](net::FlowCore&) {
+      state_->core->shutdown(Clock::now());
+      if (state_->components) state_->components->shutdown(Clock::now());
+    });
+  }
+  flows_->stop();
 }
 
 std::string XmppService::status_json() {
   nlohmann::json j;
   j["listening"] = flows_->listening();
-  flows_->with_core([&](net::FlowCore& fc) { j.update(static_cast<XmppFlowCore&>(fc).status()); });
+  flows_->with_core([&](net::FlowCore&) {
+    j.update(state_->core->status());
+    if (state_->components) j["components"] = state_->components->status();
+  });
   return j.dump();
 }
 

@@ -30,6 +30,8 @@ class XmppService {
                                                                   std::shared_ptr<spdlog::logger> log,
                                                                   std::vector<xmpp::Component*> components = {});
   ~XmppService();
+  // Ends every session (system-shutdown; XEP-0198: unacknowledged stanzas
+  // to offline storage), then stops the thread. Once.
   void stop();
   std::string status_json();
   std::string counters_line();
@@ -39,6 +41,7 @@ class XmppService {
   struct State;
   std::unique_ptr<State> state_;
   std::unique_ptr<net::FlowService> flows_;
+  bool stopped_ = false;
 };
 
 }  // namespace confab::server

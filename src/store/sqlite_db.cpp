@@ -93,6 +93,12 @@ StoreResult<Done> Database::exec(const char* sql, std::string_view doing) {
   return Done{};
 }
 
+StoreResult<Done> Database::run(std::string_view sql, std::string_view doing) {
+  Statement s(*this, sql);
+  if (s.step() != SQLITE_DONE) return unexpected(error(doing));
+  return Done{};
+}
+
 StoreError Database::error(std::string_view doing) const {
   int code = sqlite3_extended_errcode(db_);
   std::string text = std::string(doing) + " in " + path_.string() + ": ";
@@ -165,24 +171,24 @@ Transaction::~Transaction() {
 // still commits or rolls back as a unit, and the batch commits it to disk.
 StoreResult<Done> Transaction::begin(std::string_view doing) {
   nested_ = sqlite3_get_autocommit(db_.handle()) == 0;
-  auto r = db_.exec(nested_ ? "SAVEPOINT tx" : "BEGIN IMMEDIATE", doing);
+  auto r = db_.run(nested_ ? "SAVEPOINT tx" : "BEGIN IMMEDIATE", doing);
   open_ = r.has_value();
   return r;
 }
 
 StoreResult<Done> Transaction::commit(std::string_view doing) {
-  auto r = db_.exec(nested_ ? "RELEASE tx" : "COMMIT", doing);
+  auto r = db_.run(nested_ ? "RELEASE tx" : "COMMIT", doing);
   if (r) open_ = false;
   return r;
 }
 
 ReadTransaction::~ReadTransaction() {
-  if (own_) sqlite3_exec(db_.handle(), "COMMIT", nullptr, nullptr, nullptr);
+  if (own_) (void)db_.run("COMMIT", "ending a read");
 }
 
 StoreResult<Done> ReadTransaction::begin(std::string_view doing) {
   if (sqlite3_get_autocommit(db_.handle()) == 0) return Done{};
-  auto r = db_.exec("BEGIN", doing);
+  auto r = db_.run("BEGIN", doing);
   own_ = r.has_value();
   return r;
 }

@@ -35,6 +35,9 @@ class Database {
 
   // Runs SQL without parameters or results (DDL, pragmas, BEGIN/COMMIT).
   StoreResult<Done> exec(const char* sql, std::string_view doing);
+  // The same for one statement run often (BEGIN, COMMIT, SAVEPOINT): kept
+  // prepared, so it is not parsed again each time.
+  StoreResult<Done> run(std::string_view sql, std::string_view doing);
   // The error for the last failed call, as one line naming what was being
   // done: "cannot add alice@example.org to confab-data/confab.db: ...".
   StoreError error(std::string_view doing) const;

@@ -133,6 +133,78 @@ CREATE TABLE pep_items (
 );
 CREATE INDEX pep_items_by_node ON pep_items (account_id, node, seq);
 )sql",
+    // 4 -> 5: persistent MUC rooms (XEP-0045 §10.2; store/sqlite_xmpp_muc.cpp),
+    // by service domain and room localpart. A row here is a persistent
+    // room; its configuration is columns (the room password in the clear:
+    // it is checked at each join; the file is 0600), its subject NULL until
+    // set. Affiliation 'none' is no row. History in arrival order (seq:
+    // no AUTOINCREMENT, trimming drops the oldest so the newest seq stays),
+    // stamps Unix seconds, the stanza as sent with the room's <delay/>.
+    R"sql(
+CREATE TABLE muc_rooms (
+  id INTEGER PRIMARY KEY,
+  service TEXT NOT NULL,
+  room TEXT NOT NULL,
+  name TEXT NOT NULL DEFAULT '',
+  description TEXT NOT NULL DEFAULT '',
+  public_room INTEGER NOT NULL CHECK (public_room IN (0, 1)),
+  members_only INTEGER NOT NULL CHECK (members_only IN (0, 1)),
+  moderated INTEGER NOT NULL CHECK (moderated IN (0, 1)),
+  password_protected INTEGER NOT NULL CHECK (password_protected IN (0, 1)),
+  password TEXT NOT NULL DEFAULT '',
+  max_users INTEGER NOT NULL CHECK (max_users >= 0),
+  whois TEXT NOT NULL CHECK (whois IN ('moderators', 'anyone')),
+  change_subject INTEGER NOT NULL CHECK (change_subject IN (0, 1)),
+  allow_invites INTEGER NOT NULL CHECK (allow_invites IN (0, 1)),
+  allow_pm TEXT NOT NULL CHECK (allow_pm IN ('anyone', 'participants', 'moderators', 'none')),
+  max_history INTEGER NOT NULL CHECK (max_history >= 0),
+  subject TEXT,
+  subject_nick TEXT,
+  subject_stamp INTEGER,
+  created INTEGER NOT NULL DEFAULT (CAST(strftime('%s', 'now') AS INTEGER)),
+  UNIQUE (service, room)
+);
+CREATE TABLE muc_affiliations (
+  room_id INTEGER NOT NULL REFERENCES muc_rooms (id) ON DELETE CASCADE,
+  jid TEXT NOT NULL,
+  affiliation TEXT NOT NULL CHECK (affiliation IN ('outcast', 'member', 'admin', 'owner')),
+  nick TEXT NOT NULL DEFAULT '',
+  reason TEXT NOT NULL DEFAULT '',
+  PRIMARY KEY (room_id, jid)
+);
+CREATE TABLE muc_history (
+  seq INTEGER PRIMARY KEY,
+  room_id INTEGER NOT NULL REFERENCES muc_rooms (id) ON DELETE CASCADE,
+  stamp INTEGER NOT NULL,
+  stanza TEXT NOT NULL
+);
+CREATE INDEX muc_history_by_room ON muc_history (room_id, seq);
+)sql",
+    // 5 -> 6: mam_messages without AUTOINCREMENT. It updated sqlite_sequence
+    // on every insert, two per chat message, for a guarantee the archive
+    // does not need: seq only orders rows (clients see uid), and a seq
+    // used again after the newest rows went (an account deleted) orders
+    // just as well.
+    R"sql(
+CREATE TABLE mam_messages_v6 (
+  seq INTEGER PRIMARY KEY,
+  account_id INTEGER NOT NULL REFERENCES accounts (id) ON DELETE CASCADE,
+  uid TEXT NOT NULL,
+  stamp INTEGER NOT NULL,
+  with_bare TEXT NOT NULL,
+  with_resource TEXT NOT NULL DEFAULT '',
+  outgoing INTEGER NOT NULL CHECK (outgoing IN (0, 1)),
+  stanza TEXT NOT NULL,
+  UNIQUE (account_id, uid)
+);
+INSERT INTO mam_messages_v6 (seq, account_id, uid, stamp, with_bare, with_resource, outgoing, stanza)
+  SELECT seq, account_id, uid, stamp, with_bare, with_resource, outgoing, stanza FROM mam_messages;
+DROP TABLE mam_messages;
+ALTER TABLE mam_messages_v6 RENAME TO mam_messages;
+CREATE INDEX mam_messages_by_account ON mam_messages (account_id, seq);
+CREATE INDEX mam_messages_by_with ON mam_messages (account_id, with_bare, seq);
+DELETE FROM sqlite_sequence WHERE name = 'mam_messages';
+)sql",
 };
 
 StoreResult<int> user_version(Database& db) {

@@ -7,6 +7,7 @@
 #include <algorithm>
 
 #include <limits>
+#include <optional>
 
 #include "store/sqlite_xmpp_store.hpp"
 #include "xmpp/xml_stream_parser.hpp"
@@ -76,9 +77,19 @@ StorageResult<Stored> SqliteXmppStore::archive_message(const Jid& account, const
                                                        std::size_t max_messages) {
   const std::string text = xmpp::serialize(m.stanza);
   std::lock_guard lock(mutex_);
-  const std::string doing = "cannot archive a message of " + account.bare_str();
-  Transaction t(db_);
-  if (!t.begin(doing)) return unexpected(failure(doing));
+  auto fail = [&] {
+    archive_counts_.clear();  // unsure what is there now: count again next time
+    return unexpected(failure("cannot archive a message of " + account.bare_str()));
+  };
+  // Inside a batch (the router's work for one read, committed before
+  // anything is sent) the two statements below need no savepoint of their
+  // own: each is atomic, and a trim that failed after its insert only
+  // leaves the archive one over. Alone, they are one transaction.
+  std::optional<Transaction> t;
+  if (sqlite3_get_autocommit(db_.handle()) != 0) {
+    t.emplace(db_);
+    if (!t->begin("cannot archive a message of " + account.bare_str())) return fail();
+  }
   auto id = account_id(account);
   if (!id) return unexpected(id.error());
   if (!*id) return unexpected(StorageError{StorageError::Kind::unavailable, "no account " + account.bare_str()});
@@ -88,17 +99,28 @@ StorageResult<Stored> SqliteXmppStore::archive_message(const Jid& account, const
                 "VALUES (?, ?, ?, ?, ?, ?, ?)");
     s.bind(1, **id).bind(2, m.id).bind(3, unix_seconds(m.stamp)).bind(4, m.with.bare_str());
     s.bind(5, m.with.resource()).bind(6, std::int64_t{m.outgoing}).bind(7, text);
-    if (s.step() != SQLITE_DONE) return unexpected(failure(doing));
+    if (s.step() != SQLITE_DONE) return fail();
   }
-  {
+  auto count = archive_counts_.find(**id);
+  if (count == archive_counts_.end()) {
+    Statement c(db_, "SELECT COUNT(*) FROM mam_messages WHERE account_id = ?");
+    c.bind(1, **id);
+    if (c.step() != SQLITE_ROW) return fail();
+    count = archive_counts_.emplace(**id, c.integer(0)).first;
+  } else {
+    ++count->second;
+  }
+  const auto limit = static_cast<std::int64_t>(std::min<std::size_t>(max_messages, std::numeric_limits<std::int64_t>::max()));
+  if (count->second > limit) {
     // Past the limit the oldest go (XEP-0313 §3.2: no holes in the middle).
     Statement d(db_,
-                "DELETE FROM mam_messages WHERE account_id = ?1 AND seq <= (SELECT seq FROM mam_messages "
-                "WHERE account_id = ?1 ORDER BY seq DESC LIMIT 1 OFFSET ?2)");
-    d.bind(1, **id).bind(2, static_cast<std::int64_t>(max_messages));
-    if (d.step() != SQLITE_DONE) return unexpected(failure(doing));
+                "DELETE FROM mam_messages WHERE seq IN (SELECT seq FROM mam_messages WHERE account_id = ?1 "
+                "ORDER BY seq LIMIT ?2)");
+    d.bind(1, **id).bind(2, count->second - limit);
+    if (d.step() != SQLITE_DONE) return fail();
+    count->second = limit;
   }
-  if (!t.commit(doing)) return unexpected(failure(doing));
+  if (t && !t->commit("cannot archive a message of " + account.bare_str())) return fail();
   return Stored{};
 }
 

@@ -1,8 +1,8 @@
 #pragma once
 // The XMPP router's store on SQLite: rosters, offline messages, block
 // lists, vCards, message archives and PEP nodes in the same file as the
-// accounts (schema version 4), each row tied to its account so deleting the
-// account deletes them.
+// accounts, each row tied to its account so deleting the account deletes
+// them; and the MUC service's persistent rooms (schema version 5).
 //
 // Offline messages survive a kill -9: store_offline returns only once its
 // transaction is committed to the WAL, and take_offline deletes a batch in
@@ -14,10 +14,13 @@
 #include <functional>
 #include <memory>
 #include <mutex>
+#include <string>
+#include <unordered_map>
 
 #include "store/sqlite_account_store.hpp"
 #include "store/sqlite_db.hpp"
 #include "store/xmpp_store.hpp"
+#include "xmpp/muc_storage.hpp"
 
 namespace confab::store {
 
@@ -27,7 +30,7 @@ struct SqliteXmppOptions {
   std::function<std::chrono::system_clock::time_point()> clock;
 };
 
-class SqliteXmppStore final : public XmppStore {
+class SqliteXmppStore final : public XmppStore, public xmpp::MucStore {
  public:
   // Opens (creating if allowed) and migrates, like SqliteAccountStore: a
   // second connection to the same file.
@@ -40,6 +43,8 @@ class SqliteXmppStore final : public XmppStore {
   // a client is told happened is on disk. A failed commit is returned.
   StoreResult<Done> begin_batch();
   StoreResult<Done> end_batch();
+  // Whether anything was written since begin_batch.
+  bool batch_wrote();
 
   xmpp::StorageResult<bool> account_exists(const xmpp::Jid& account) override;
   xmpp::StorageResult<Roster> roster(const xmpp::Jid& account) override;
@@ -73,6 +78,20 @@ class SqliteXmppStore final : public XmppStore {
                                                             std::size_t limit) override;
   xmpp::StorageResult<bool> delete_pep_item(const xmpp::Jid& account, const std::string& node,
                                             const std::string& id) override;
+  // sqlite_xmpp_muc.cpp: persistent MUC rooms (schema version 5).
+  xmpp::StorageResult<std::vector<xmpp::MucRoomRecord>> muc_rooms(const std::string& service) override;
+  xmpp::StorageResult<xmpp::Stored> save_muc_room(const std::string& service, const xmpp::MucRoomRecord& room,
+                                                  std::size_t max_history) override;
+  xmpp::StorageResult<xmpp::Stored> put_muc_config(const std::string& service, const std::string& room,
+                                                   const xmpp::RoomConfig& config) override;
+  xmpp::StorageResult<xmpp::Stored> put_muc_affiliation(const std::string& service, const std::string& room,
+                                                        const xmpp::MucAffiliationRecord& affiliation) override;
+  xmpp::StorageResult<xmpp::Stored> put_muc_subject(const std::string& service, const std::string& room,
+                                                    const xmpp::MucSubjectRecord& subject) override;
+  xmpp::StorageResult<xmpp::Stored> add_muc_history(const std::string& service, const std::string& room,
+                                                    const xmpp::MucHistoryRecord& message,
+                                                    std::size_t max_history) override;
+  xmpp::StorageResult<bool> delete_muc_room(const std::string& service, const std::string& room) override;
 
  private:
   SqliteXmppStore(sqlite::Database db, SqliteXmppOptions options) : db_(std::move(db)), options_(std::move(options)) {}
@@ -82,10 +101,29 @@ class SqliteXmppStore final : public XmppStore {
   xmpp::StorageResult<std::vector<OfflineMessage>> read_offline(std::int64_t account_id, std::size_t limit,
                                                                std::string_view doing);
   xmpp::StorageError failure(std::string_view doing) const;
+  // sqlite_xmpp_muc.cpp: a stored room's row id, or nullopt.
+  xmpp::StorageResult<std::optional<std::int64_t>> muc_room_id(const std::string& service, const std::string& room);
+  bool write_muc_config(std::int64_t id, const xmpp::RoomConfig& config);
+  bool write_muc_affiliation(std::int64_t id, const xmpp::MucAffiliationRecord& affiliation);
+  bool write_muc_history(std::int64_t id, const xmpp::MucHistoryRecord& message, std::size_t max_history);
+
+  // Drops the caches below when another connection (the account store, or
+  // `confabd user` in another process) committed since the last look:
+  // PRAGMA data_version changes exactly then. This connection never writes
+  // the accounts table.
+  void check_data_version();
 
   std::mutex mutex_;  // one connection, as in SqliteAccountStore
   sqlite::Database db_;
   SqliteXmppOptions options_;
+  std::int64_t data_version_ = -1;
+  std::int64_t changes_at_batch_ = 0;  // sqlite3_total_changes64 when the batch began
+  // Account row ids by bare JID: nearly every call asks (twice per archived
+  // chat message). Found accounts only; bounded.
+  std::unordered_map<std::string, std::int64_t> account_ids_;
+  // Messages in each account's archive, so trimming to the limit does not
+  // walk the archive on every message (a row count is O(n) in SQLite).
+  std::unordered_map<std::int64_t, std::int64_t> archive_counts_;
 };
 
 }  // namespace confab::store

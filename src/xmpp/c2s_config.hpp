@@ -42,6 +42,9 @@ struct C2sConfig {
   // From the connection's start until a resource is bound; then
   // connection-timeout.
   Duration negotiation_timeout = std::chrono::seconds(30);
+  // XEP-0198: how long a session whose connection dropped waits for a
+  // resume (advertised as <enabled max/>; the I/O layer keeps it that long).
+  Duration sm_resume_timeout = std::chrono::seconds(300);
   // Our stream header's xml:lang when the client's has none (§4.7.4).
   std::string default_lang = "en";
   // Once authenticated: more stream features to advertise with <bind/>

@@ -87,11 +87,13 @@ C2sSession::C2sSession(const C2sConfig& config, C2sConnection connection, Accoun
       limiter_(limiter),
       tls_(connection_.tls),
       parser_(parser_options(config, false)),
-      deadline_(now + config.negotiation_timeout) {
+      deadline_(now + config.negotiation_timeout),
+      last_now_(now) {
   if (!tls_) connection_.bindings.clear();
 }
 
 void C2sSession::handle_bytes(Instant now, ByteView bytes) {
+  last_now_ = std::max(last_now_, now);
   if (stage_ == Stage::closed) return;
   if (stage_ == Stage::tls_handshake) {
     // The I/O layer hands us what TLS decrypted, and TLS is not up yet:
@@ -104,9 +106,13 @@ void C2sSession::handle_bytes(Instant now, ByteView bytes) {
   process(now);
 }
 
-void C2sSession::handle_eof(Instant) { stage_ = Stage::closed; }
+void C2sSession::handle_eof(Instant now) {
+  last_now_ = std::max(last_now_, now);
+  stage_ = Stage::closed;
+}
 
 void C2sSession::handle_timeout(Instant now) {
+  last_now_ = std::max(last_now_, now);
   if (stage_ == Stage::closed || jid_ || now < deadline_) return;
   ++counters_.timeouts;
   fail(StreamErrorCondition::connection_timeout, "stream negotiation took too long");
@@ -246,6 +252,7 @@ void C2sSession::restart_parser(bool authenticated) {
 // header, our header first (§4.9.1.2), so the client can parse the error.
 void C2sSession::fail(StreamErrorCondition condition, std::string text, std::string detail) {
   if (stage_ == Stage::closed) return;
+  sm_resumable_ = false;  // a stream error ends the session, not just the connection
   ++counters_.stream_errors;
   events_.push_back(StreamErrorSent{condition, detail.empty() ? text : detail});
   if (stage_ == Stage::tls_handshake) {  // nothing can be written in plaintext now
@@ -280,6 +287,7 @@ void C2sSession::close(StreamErrorCondition condition, std::string text) { fail(
 
 void C2sSession::close_with_error(const Element& stream_error) {
   if (stage_ == Stage::closed) return;
+  sm_resumable_ = false;  // replaced (conflict) or shut down: nothing to resume
   StreamErrorCondition condition = StreamErrorCondition::undefined_condition;
   std::string text;
   for (const Element* child : stream_error.elements()) {

@@ -36,6 +36,7 @@
 #include "xmpp/c2s_config.hpp"
 #include "xmpp/jid.hpp"
 #include "xmpp/resource_binder.hpp"
+#include "xmpp/router_types.hpp"
 #include "xmpp/stanza_error.hpp"
 #include "xmpp/stream_error.hpp"
 #include "xmpp/stream_header.hpp"
@@ -128,8 +129,11 @@ class C2sSession {
   std::optional<C2sEvent> poll_event();
 
   // A stanza for the client (jabber:client). Dropped (and counted) before
-  // a resource is bound or after the close.
-  void send(const Element& stanza);
+  // a resource is bound or after the close. `now` is when it was sent (what
+  // an unacknowledged stanza's <delay/> says if it ends up stored offline);
+  // without it, the last time the session was given.
+  void send(const Element& stanza, Instant now);
+  void send(const Element& stanza) { send(stanza, last_now_); }
   // Closes our stream (</stream:stream>); with a condition, after a
   // <stream:error/> (system-shutdown, conflict...), `text` going to the client.
   void close();
@@ -151,6 +155,12 @@ class C2sSession {
   // seen again. `old` is spent afterwards.
   void resume_from(C2sSession& old, std::uint32_t h);
   void resume_failed();
+  // The session is over for good (closed, replaced, or never resumed):
+  // what the client was sent, or would have been, and never acknowledged,
+  // oldest first. XEP-0198 §5: the router treats these as stanzas to an
+  // unavailable resource (Router::unacked_stanzas). Empty without stream
+  // management, and after the first call.
+  std::vector<UnackedStanza> take_unacked();
   static constexpr std::size_t max_unacked = 1000;  // beyond: the session ends (resource-constraint)
 
   bool wants_tls() const { return stage_ == Stage::tls_handshake; }
@@ -205,7 +215,7 @@ class C2sSession {
   // c2s_sm.cpp: XEP-0198.
   void on_sm(const Element& element);
   void count_inbound();
-  void queue_unacked(const Element& stanza);
+  void queue_unacked(const Element& stanza, Instant now);
 
   // c2s_stanza.cpp: established traffic.
   void on_stanza(Element stanza);
@@ -243,7 +253,8 @@ class C2sSession {
   std::string sm_id_;
   std::uint32_t sm_handled_in_ = 0;  // client stanzas we handled: our h
   std::uint32_t sm_acked_out_ = 0;   // our stanzas the client said it handled
-  std::deque<Element> sm_unacked_;   // sent (or queued while detached), not yet acknowledged
+  std::deque<UnackedStanza> sm_unacked_;  // sent (or queued while detached), not yet acknowledged
+  Instant last_now_{};               // the latest time the I/O layer gave
 
   std::string output_;
   std::deque<Element> inbound_;

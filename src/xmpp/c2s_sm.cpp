@@ -3,6 +3,7 @@
 // nothing sent to a client on a flaky network is lost. Counters are of
 // stanzas (message, presence, iq) only, modulo 2^32 (§4).
 #include <charconv>
+#include <iterator>
 
 #include "xmpp/c2s_session.hpp"
 #include "xmpp/namespaces.hpp"
@@ -10,7 +11,6 @@
 namespace confab::xmpp {
 namespace {
 
-constexpr std::uint32_t resume_seconds = 300;  // how long a dropped session waits (advertised as max)
 constexpr std::uint32_t request_every = 5;     // ask the client for an ack after this many unacked stanzas
 
 std::optional<std::uint32_t> parse_h(std::optional<std::string_view> text) {
@@ -65,7 +65,8 @@ void C2sSession::on_sm(const Element& e) {
       sm_id_ = rng_->random_hex(16);  // unguessable: it lets a connection take the session over
       enabled.set_attribute("id", sm_id_);
       enabled.set_attribute("resume", "true");
-      enabled.set_attribute("max", std::to_string(resume_seconds));
+      const auto max = std::chrono::duration_cast<std::chrono::seconds>(config_->sm_resume_timeout).count();
+      enabled.set_attribute("max", std::to_string(std::max<std::int64_t>(max, 1)));
       events_.push_back(SmEnabled{sm_id_});
     }
     return write(enabled);
@@ -87,14 +88,17 @@ void C2sSession::count_inbound() {
   if (sm_enabled_) ++sm_handled_in_;
 }
 
-void C2sSession::queue_unacked(const Element& stanza) {
+void C2sSession::queue_unacked(const Element& stanza, Instant now) {
   if (!sm_enabled_) return;
   if (sm_unacked_.size() >= max_unacked) {
-    // A client that never acknowledges would make us keep everything.
+    // A client that never acknowledges would make us keep everything. The
+    // session ends; what it has not acknowledged, this stanza included,
+    // stays for take_unacked().
     sm_enabled_ = false;
+    sm_unacked_.push_back({stanza, now});
     return fail(StreamErrorCondition::resource_constraint, "too many unacknowledged stanzas");
   }
-  sm_unacked_.push_back(stanza);
+  sm_unacked_.push_back({stanza, now});
   if (!detached_ && sm_unacked_.size() % request_every == 0) write(sm("r"));
 }
 
@@ -127,10 +131,18 @@ void C2sSession::resume_from(C2sSession& old, std::uint32_t h) {
   resumed.set_attribute("h", std::to_string(sm_handled_in_));
   write(resumed);
   // Everything not acknowledged goes out again, still unacknowledged.
-  for (const Element& stanza : sm_unacked_) {
-    write(stanza);
+  for (const UnackedStanza& u : sm_unacked_) {
+    write(u.stanza);
     ++counters_.sm_resend;
   }
+}
+
+std::vector<UnackedStanza> C2sSession::take_unacked() {
+  std::vector<UnackedStanza> out(std::make_move_iterator(sm_unacked_.begin()),
+                                 std::make_move_iterator(sm_unacked_.end()));
+  sm_unacked_.clear();
+  sm_resumable_ = false;  // nothing left to resume with
+  return out;
 }
 
 void C2sSession::resume_failed() {

@@ -77,9 +77,10 @@ void C2sSession::on_stanza(Element stanza) {
   ++counters_.stanzas_in;
 }
 
-void C2sSession::send(const Element& stanza) {
+void C2sSession::send(const Element& stanza, Instant now) {
+  last_now_ = std::max(last_now_, now);
   if (detached_ && sm_resumable_) {
-    queue_unacked(stanza);  // for the client when it resumes
+    queue_unacked(stanza, now);  // for the client when it resumes
     return;
   }
   if (!is_established()) {
@@ -88,7 +89,7 @@ void C2sSession::send(const Element& stanza) {
   }
   write(stanza);
   ++counters_.stanzas_out;
-  queue_unacked(stanza);
+  queue_unacked(stanza, now);
 }
 
 }  // namespace confab::xmpp

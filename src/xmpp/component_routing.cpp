@@ -12,7 +12,21 @@ bool Router::add_component(Component& component) {
   const std::string& domain = component.domain();
   if (domain.empty() || is_local_domain(domain) || component_for(domain)) return false;
   components_.push_back(&component);
+  offline_components_.erase(domain);
   return true;
+}
+
+void Router::remove_component(const Component& component) {
+  auto it = std::find(components_.begin(), components_.end(), &component);
+  if (it == components_.end()) return;
+  offline_components_.insert(component.domain());
+  components_.erase(it);
+}
+
+void Router::route_from_components(Instant now) {
+  now_ = std::max(now_, now);
+  pump_components();
+  evict_idle_accounts();
 }
 
 Component* Router::component_for(std::string_view domain) const {
@@ -22,14 +36,14 @@ Component* Router::component_for(std::string_view domain) const {
 }
 
 bool Router::route_to_component(std::uint64_t id, const Element& st) {
-  if (components_.empty()) return false;
+  if (components_.empty() && offline_components_.empty()) return false;
   if (st.name != "message" && st.name != "presence" && st.name != "iq") return false;
   auto to_text = st.attribute("to");
   if (!to_text) return false;
   auto to = Jid::parse(*to_text);
   if (!to) return false;  // the stanza's own handler answers jid-malformed
   Component* c = component_for(to->domain());
-  if (!c) return false;
+  if (!c) return to_offline_component(st, *to);
   Session* s = session(id);
   if (!s || outbound_blocked(id, st, *to)) return true;
   if (st.name == "presence") {
@@ -50,8 +64,40 @@ void Router::pump_components() {
     while (auto st = c->poll_stanza()) from_component(std::move(*st));
 }
 
+// A component's domain that is not connected now (remove_component) is
+// still ours: a request or message to it bounces with service-unavailable
+// (RFC 6120 §8.3.3.19) rather than being taken for another server's.
+bool Router::to_offline_component(const Element& st, const Jid& to) {
+  if (!offline_components_.count(to.domain())) return false;
+  if (st.name == "presence") {
+    ++counters_.ignored;
+    return true;
+  }
+  send_error(st, StanzaError(Condition::service_unavailable, to.domain() + " is not connected"));
+  return true;
+}
+
 void Router::from_component(Element st) {
   ++counters_.from_components;
+  // route_local reaches local users' resources (and accounts, for messages
+  // and presence). An IQ request to anything else — the server, another
+  // domain, a bare JID — is answered here, so that the component (an
+  // external one asks what it likes) does not wait for ever.
+  if (st.name == "iq") {
+    const auto type = st.attribute("type").value_or("");
+    auto to = Jid::parse(st.attribute("to").value_or(""));
+    const bool reachable = to && !to->local().empty() && is_local_domain(to->domain()) && to->is_full();
+    if ((type == "get" || type == "set") && !reachable) {
+      auto from = Jid::parse(st.attribute("from").value_or(""));
+      Component* c = from ? component_for(from->domain()) : nullptr;
+      auto reply = error_reply(st, StanzaError(Condition::service_unavailable, "not reachable from a component"));
+      if (c && reply) {
+        ++counters_.errors_sent;
+        c->handle_stanza(now_, *reply);
+      }
+      return;
+    }
+  }
   route_local(std::move(st));
 }
 

@@ -60,7 +60,7 @@ void Router::handle_message(std::uint64_t id, Element st) {
   message_to_account(std::move(st), to, copies);
 }
 
-void Router::message_to_account(Element st, const Jid& to, bool copies) {
+void Router::message_to_account(Element st, const Jid& to, bool copies, bool accepted) {
   const std::string type = message_type(st);
   const Jid bare = to.bare();
   if (!account(bare)) return send_error(st, StanzaError(Condition::internal_server_error, ErrorType::wait));
@@ -109,7 +109,7 @@ void Router::message_to_account(Element st, const Jid& to, bool copies) {
     for (auto [priority, id] : candidates)
       if (type == "headline" || priority == best) targets.push_back(id);
   }
-  if (!targets.empty() || type == "chat" || type == "normal")
+  if (accepted && (!targets.empty() || type == "chat" || type == "normal"))
     for (const auto& x : extensions_) x->message_accepted(now_, bare, st);  // once, whoever receives it
   if (targets.empty()) {
     if (type == "chat" || type == "normal") return store_offline(bare, st);  // §8.5.2.2.1

@@ -42,14 +42,15 @@ HistoryRequest parse_history_request(const Element* muc_x) {
   return r;
 }
 
-void RoomHistory::add(Element message, WallTime when, const std::string& room_jid) {
-  if (capacity_ == 0) return;
+bool RoomHistory::add(Element message, WallTime when, const std::string& room_jid) {
+  if (capacity_ == 0) return false;
   // §7.2.13: stamped by the room, whatever delays the sender's copy had.
   add_delay(message, room_jid, when);
   const std::size_t chars = characters(serialize(message, Scope{std::string(ns::client), {}}));
   entries_.push_back({std::move(message), when, chars});
   chars_ += chars;
   trim();
+  return !entries_.empty();  // a message over max_chars alone is not kept
 }
 
 void RoomHistory::trim() {

@@ -34,8 +34,14 @@ class RoomHistory {
 
   // A groupchat message as the room reflected it (`from` the occupant JID,
   // no `to`), received at `when`. The oldest go when the room is full.
-  void add(Element message, WallTime when, const std::string& room_jid);
+  // False when the room keeps no history. A stanza that already carries the
+  // room's <delay/> (one restored from the store) keeps it.
+  bool add(Element message, WallTime when, const std::string& room_jid);
   std::size_t size() const { return entries_.size(); }
+  // The i-th message kept, oldest first, as sent (with its <delay/>), and
+  // when it arrived: what the store keeps.
+  const Element& stanza(std::size_t i) const { return entries_[i].stanza; }
+  WallTime when(std::size_t i) const { return entries_[i].when; }
 
   // §7.2.14: the smallest set meeting every criterion, oldest first, each
   // with its <delay from=room stamp=received/>; never more than `room_max`.

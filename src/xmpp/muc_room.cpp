@@ -18,6 +18,38 @@ MucRoom::MucRoom(Jid room, const Jid& creator, const MucConfig& service)
   affiliations_[creator.bare()] = {Affiliation::owner, {}, {}};
 }
 
+MucRoom::MucRoom(Jid room, const MucRoomRecord& stored, const MucConfig& service)
+    : jid_(std::move(room)), config_(stored.config), history_(service.max_history, service.max_history_chars) {
+  // The service's limits may have shrunk since the room was stored.
+  config_.persistent = true;
+  config_.max_history = std::min(config_.max_history, service.max_history);
+  for (const MucAffiliationRecord& a : stored.affiliations)
+    if (a.affiliation != Affiliation::none) affiliations_[a.jid] = {a.affiliation, a.nick, a.reason};
+  if (stored.subject) subject_ = Subject{stored.subject->text, stored.subject->nick, stored.subject->when};
+  // Stored with the room's <delay/>, which add() keeps.
+  for (const MucHistoryRecord& h : stored.history) history_.add(h.stanza, h.when, jid_.str());
+}
+
+MucRoomRecord MucRoom::record() const {
+  MucRoomRecord r;
+  r.id = jid_.local();
+  r.config = config_;
+  for (const auto& [jid, e] : affiliations_) r.affiliations.push_back({jid, e.affiliation, e.nick, e.reason});
+  r.subject = subject_record();
+  for (std::size_t i = 0; i < history_.size(); ++i) r.history.push_back({history_.stanza(i), history_.when(i)});
+  return r;
+}
+
+MucAffiliationRecord MucRoom::affiliation_record(const Jid& jid) const {
+  if (const AffiliationEntry* e = entry_of(jid)) return {jid, e->affiliation, e->nick, e->reason};
+  return {jid, Affiliation::none, {}, {}};
+}
+
+std::optional<MucSubjectRecord> MucRoom::subject_record() const {
+  if (!subject_) return std::nullopt;
+  return MucSubjectRecord{subject_->text, subject_->nick, subject_->when};
+}
+
 MucRoom::Occupant* MucRoom::find_by_nick(const std::string& nick) {
   auto it = std::find_if(occupants_.begin(), occupants_.end(), [&](const Occupant& o) { return o.nick == nick; });
   return it == occupants_.end() ? nullptr : &*it;

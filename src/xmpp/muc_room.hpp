@@ -3,8 +3,9 @@
 // affiliations (by bare JID, or a domain for a ban), configuration, subject
 // and history. The service (muc_service.hpp) hands it the stanzas addressed
 // to it and to its occupant JIDs; it answers by appending stanzas for users
-// to the context's outbox. In memory only: a persistent room outlives its
-// last occupant, not the process.
+// to the context's outbox. It knows nothing of storage: it gives the service
+// its state as a record (muc_storage.hpp) and notes what changed since the
+// service last asked (take_changes), and the service stores persistent rooms.
 //
 // Files: muc_room.cpp (occupants, the presence each one sees, removal),
 // muc_room_presence.cpp (§7.2 entering, §7.6 nick change, §7.7 status,
@@ -17,7 +18,9 @@
 #include <deque>
 #include <map>
 #include <optional>
+#include <set>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "core/time.hpp"
@@ -25,6 +28,7 @@
 #include "xmpp/muc_config.hpp"
 #include "xmpp/muc_history.hpp"
 #include "xmpp/muc_roles.hpp"
+#include "xmpp/muc_storage.hpp"
 #include "xmpp/stanza_error.hpp"
 #include "xmpp/xml_element.hpp"
 
@@ -43,6 +47,8 @@ class MucRoom {
   // A new room, created by `creator` (its owner); locked if the service
   // locks new rooms (§10.1.1).
   MucRoom(Jid room, const Jid& creator, const MucConfig& service);
+  // A stored room, as it was: unlocked, empty, its history and subject kept.
+  MucRoom(Jid room, const MucRoomRecord& stored, const MucConfig& service);
 
   // §7.2: the creator's own entry into the room it just created (201).
   void enter_created(MucContext& ctx, const Element& presence, const Jid& from, const std::string& nick);
@@ -72,6 +78,23 @@ class MucRoom {
   // The service forgets it: destroyed, or empty and not persistent (a locked
   // room is never kept empty: its owner left before configuring it, §10.1.3).
   bool finished() const { return destroyed_ || (occupants_.empty() && (!config_.persistent || locked_)); }
+  bool destroyed() const { return destroyed_; }
+  // What the store keeps: persistent, configured and not destroyed.
+  bool storable() const { return config_.persistent && !locked_ && !destroyed_; }
+
+  // Persistence (muc_room.cpp). The room whole, and what changed since the
+  // last take_changes(): the service writes just that for a stored room.
+  struct Changes {
+    bool config = false;
+    bool subject = false;
+    std::set<Jid> affiliations;             // bare JIDs (or domains) whose affiliation changed
+    std::vector<MucHistoryRecord> history;  // messages added, oldest first
+    bool any() const { return config || subject || !affiliations.empty() || !history.empty(); }
+  };
+  MucRoomRecord record() const;
+  MucAffiliationRecord affiliation_record(const Jid& jid) const;  // affiliation none when there is none
+  std::optional<MucSubjectRecord> subject_record() const;
+  Changes take_changes() { return std::exchange(changes_, Changes{}); }
 
  private:
   struct Occupant {
@@ -171,6 +194,7 @@ class MucRoom {
   };
   std::optional<Subject> subject_;
   RoomHistory history_;
+  Changes changes_;
 };
 
 }  // namespace confab::xmpp

@@ -207,6 +207,7 @@ void MucRoom::set_affiliation(MucContext& ctx, const Jid& target, Affiliation to
     if (to == Affiliation::outcast) e.nick.clear();
     e.reason = to == Affiliation::outcast ? reason : std::string();
   }
+  changes_.affiliations.insert(target);
   std::vector<std::string> affected;
   for (const Occupant& o : occupants_) {
     // A domain's affiliation reaches those there without one of their own.

@@ -74,6 +74,8 @@ Element MucRoom::disco_info(const Element& query, const Jid& from) const {
       "http://jabber.org/protocol/disco#info",
       "http://jabber.org/protocol/muc",
       "http://jabber.org/protocol/muc#stable_id",
+      // XEP-0410 §3.3: a self-ping is answered by the room itself.
+      "http://jabber.org/protocol/muc#self-ping-optimization",
       config_.public_room ? "muc_public" : "muc_hidden",
       config_.persistent ? "muc_persistent" : "muc_temporary",
       config_.members_only ? "muc_membersonly" : "muc_open",

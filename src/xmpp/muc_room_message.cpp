@@ -57,7 +57,8 @@ void MucRoom::groupchat(MucContext& ctx, const Element& message, const Occupant&
   m.remove_attribute("to");
   m.set_attribute("from", occupant_jid(sender.nick));
   // Chat states and receipts are not worth replaying to a late joiner.
-  if (m.child("body")) history_.add(m, ctx.wall, jid_.str());
+  if (m.child("body") && history_.add(m, ctx.wall, jid_.str()))
+    changes_.history.push_back({history_.stanza(history_.size() - 1), ctx.wall});
   message_to_all(ctx, m);
 }
 
@@ -66,6 +67,7 @@ void MucRoom::change_subject(MucContext& ctx, const Element& message, const Occu
   const bool may = sender.role == Role::moderator || (config_.change_subject && has_voice(sender.role));
   if (!may) return reply_error(ctx, message, StanzaError(Condition::forbidden, "you may not change the subject"));
   subject_ = Subject{message.child_text("subject").value_or(""), sender.nick, ctx.wall};
+  changes_.subject = true;
   Element m = message;
   m.remove_attribute("to");
   m.set_attribute("from", occupant_jid(sender.nick));
@@ -143,8 +145,10 @@ void MucRoom::invite(MucContext& ctx, const Element& message, const Element& x, 
     out.add_child(std::move(ux));
     emit(ctx, std::move(out));
     // A ban stays a ban; an open room's invitation is no membership (§9.5).
-    if (adds_members && !invitee.local().empty() && affiliation_of(invitee) == Affiliation::none)
+    if (adds_members && !invitee.local().empty() && affiliation_of(invitee) == Affiliation::none) {
       affiliations_[invitee.bare()].affiliation = Affiliation::member;
+      changes_.affiliations.insert(invitee.bare());
+    }
   }
 }
 

@@ -43,6 +43,7 @@ void MucRoom::reconfigure(MucContext& ctx, const RoomConfig& next) {
   const bool initial = locked_;
   config_ = next;
   locked_ = false;
+  changes_.config = true;
   // §10.2: a room made members-only loses whoever is not a member (322).
   if (config_.members_only && !before.members_only) {
     std::vector<std::string> out;

@@ -17,8 +17,64 @@ bool visible(const std::string& nick) {
 
 }  // namespace
 
-MucService::MucService(MucConfig config, WallClock wall_clock)
-    : config_(std::move(config)), wall_clock_(std::move(wall_clock)) {}
+MucService::MucService(MucConfig config, WallClock wall_clock, MucStore* store)
+    : config_(std::move(config)), wall_clock_(std::move(wall_clock)), store_(store) {}
+
+StorageResult<std::size_t> MucService::restore() {
+  if (!store_) return std::size_t{0};
+  auto records = store_->muc_rooms(config_.domain);
+  if (!records) return unexpected(records.error());
+  std::size_t n = 0;
+  for (const MucRoomRecord& r : *records) {
+    auto jid = Jid::parse(r.id + "@" + config_.domain);
+    if (!jid || jid->local() != r.id) continue;  // not a room name (any more): left in the store
+    rooms_.insert_or_assign(r.id, std::make_unique<MucRoom>(std::move(*jid), r, config_));
+    stored_.insert(r.id);
+    ++n;
+  }
+  return n;
+}
+
+bool MucService::stored(const StorageResult<Stored>& r) {
+  if (r) return true;
+  ++counters_.store_errors;
+  return false;
+}
+
+void MucService::persist(const std::string& id, MucRoom& room) {
+  const MucRoom::Changes changes = room.take_changes();
+  if (!store_) return;
+  if (!room.storable()) {
+    // Destroyed, made temporary, or never configured: gone from the store.
+    if (stored_.count(id)) {
+      if (auto r = store_->delete_muc_room(config_.domain, id); r) {
+        stored_.erase(id);
+        resave_.erase(id);
+      } else {
+        ++counters_.store_errors;  // tried again at its next stanza
+      }
+    }
+    return;
+  }
+  if (!stored_.count(id) || resave_.count(id)) {
+    // Just made persistent, or a write was lost: the room whole. A failed
+    // save may have left an older copy, which a later delete must remove.
+    stored_.insert(id);
+    if (stored(store_->save_muc_room(config_.domain, room.record(), config_.max_history))) resave_.erase(id);
+    else resave_.insert(id);
+    return;
+  }
+  if (!changes.any()) return;
+  bool ok = true;
+  if (changes.config) ok = stored(store_->put_muc_config(config_.domain, id, room.config())) && ok;
+  for (const Jid& jid : changes.affiliations)
+    ok = stored(store_->put_muc_affiliation(config_.domain, id, room.affiliation_record(jid))) && ok;
+  if (changes.subject)
+    if (auto subject = room.subject_record()) ok = stored(store_->put_muc_subject(config_.domain, id, *subject)) && ok;
+  for (const MucHistoryRecord& h : changes.history)
+    ok = stored(store_->add_muc_history(config_.domain, id, h, config_.max_history)) && ok;
+  if (!ok) resave_.insert(id);
+}
 
 MucContext MucService::context(Instant now) {
   return MucContext{now, wall_clock_ ? wall_clock_(now) : WallTime{}, config_, out_};
@@ -61,6 +117,7 @@ void MucService::session_ended(Instant now, const Jid& full) {
     auto room = rooms_.find(id);
     if (room == rooms_.end()) continue;
     room->second->session_ended(ctx, full);
+    persist(id, *room->second);
     reap(id);
   }
 }
@@ -147,6 +204,7 @@ void MucService::room_stanza(MucContext& ctx, const Element& stanza, const Jid& 
     j->second.erase(id);
     if (j->second.empty()) joined_.erase(j);
   }
+  persist(id, room);
   reap(id);
 }
 
@@ -164,6 +222,7 @@ void MucService::create_room(MucContext& ctx, const Element& presence, const Jid
     return error(presence, StanzaError(Condition::not_allowed, "no more rooms can be created"), to.bare_str());
   auto room = std::make_unique<MucRoom>(to.bare(), from, config_);
   room->enter_created(ctx, presence, from, nick);
+  persist(to.local(), *room);  // a service whose new rooms are unlocked and persistent
   rooms_.emplace(to.local(), std::move(room));
   joined_[from].insert(to.local());
   ++counters_.rooms_created;

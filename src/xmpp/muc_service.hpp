@@ -3,9 +3,12 @@
 // (conference.example.com), sans-I/O: the router hands it the stanzas users
 // address to the service, to rooms (room@domain) and to occupants
 // (room@domain/nick), and routes the stanzas it polls back to users. Rooms
-// are created by the first join and live in memory (muc_room.hpp).
+// are created by the first join and live in memory (muc_room.hpp); with a
+// MucStore, persistent rooms are also stored, change by change, and come
+// back with restore().
 //
-//   MucService muc({.domain = "conference.example.com"}, [](Instant) { return system_clock::now(); });
+//   MucService muc({.domain = "conference.example.com"}, [](Instant) { return system_clock::now(); }, &store);
+//   if (auto n = muc.restore(); !n) ...;  // the stored rooms, before any stanza
 //   if (!router.add_component(muc)) ...;   // then the router drives it
 //
 // The wall clock turns the router's `now` into the UTC time of history and
@@ -22,6 +25,7 @@
 #include "xmpp/component.hpp"
 #include "xmpp/muc_config.hpp"
 #include "xmpp/muc_room.hpp"
+#include "xmpp/muc_storage.hpp"
 
 namespace confab::xmpp {
 
@@ -35,12 +39,16 @@ struct MucCounters {
   std::uint64_t rooms = 0;          // now
   std::uint64_t occupants = 0;      // now, all rooms
   std::uint64_t ignored = 0;        // not for us, or nothing to answer
+  std::uint64_t store_errors = 0;   // writes that failed (the room is stored whole at its next change)
 };
 
 class MucService final : public Component {
  public:
-  // `config` must pass validate().
-  MucService(MucConfig config, WallClock wall_clock);
+  // `config` must pass validate(). `store` (optional) must outlive the service.
+  MucService(MucConfig config, WallClock wall_clock, MucStore* store = nullptr);
+
+  // Loads the stored rooms (replacing rooms of the same name); how many.
+  StorageResult<std::size_t> restore();
 
   const std::string& domain() const override { return config_.domain; }
   std::string_view name() const override { return config_.name; }
@@ -60,11 +68,18 @@ class MucService final : public Component {
   Element service_disco_info() const;
   Element service_disco_items() const;
   void error(const Element& stanza, const StanzaError& e, std::string_view by = {});
+  // Stores what changed in the room, or deletes it from the store once it
+  // is no longer persistent (or destroyed). Before reap().
+  void persist(const std::string& id, MucRoom& room);
+  bool stored(const StorageResult<Stored>& r);
   // Forgets the room if it is finished.
   void reap(const std::string& id);
 
   MucConfig config_;
   WallClock wall_clock_;
+  MucStore* store_;
+  std::set<std::string> stored_;  // the rooms the store may hold
+  std::set<std::string> resave_;  // ... whose stored copy missed a change: saved whole next time
   std::map<std::string, std::unique_ptr<MucRoom>> rooms_;  // by room id, sorted for disco#items
   // The rooms each full JID may be in, so a session's end touches only
   // those (an entry may be stale; never missing).

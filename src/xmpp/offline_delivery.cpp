@@ -18,7 +18,7 @@ bool Router::worth_storing(const Element& message) const {
   if (message.child("no-store", ns::hints)) return false;
   if (message.child("store", ns::hints)) return true;
   for (const Element* c : message.elements()) {
-    if (c->ns == chatstates || c->ns == ns::hints) continue;
+    if (c->ns == chatstates || c->ns == ns::hints || c->ns == ns::delay) continue;  // a stamp is no content
     if (c->ns == ns::client && c->name == "thread") continue;
     return true;
   }

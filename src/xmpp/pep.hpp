@@ -10,7 +10,10 @@
 // "node+notify" (filtered notifications), on publish and, with the last
 // item, when such a resource comes online. Nodes and items are kept in the
 // XmppStore (one item per node unless max_items says more): avatars
-// (XEP-0084), tune, mood, bookmarks live here.
+// (XEP-0084), tune, mood, bookmarks live here. XEP-0049 private XML storage
+// is served from here too: each namespace's data is the item 'current' of
+// a whitelist PEP node named after it (XEP-0223's private nodes), so
+// legacy bookmarks (storage:bookmarks) are the same data either way.
 //
 //   register_pep(router, store, rng, {});
 //
@@ -35,6 +38,7 @@ inline constexpr std::string_view pubsub_errors = "http://jabber.org/protocol/pu
 inline constexpr std::string_view publish_options = "http://jabber.org/protocol/pubsub#publish-options";
 inline constexpr std::string_view node_config = "http://jabber.org/protocol/pubsub#node_config";
 inline constexpr std::string_view addresses = "http://jabber.org/protocol/address";  // XEP-0033
+inline constexpr std::string_view private_xml = "jabber:iq:private";                // XEP-0049
 }  // namespace ns
 
 struct PepConfig {

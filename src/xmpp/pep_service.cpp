@@ -189,6 +189,13 @@ void register_pep(Router& router, XmppStore& store, Rng& rng, PepConfig config) 
     router.add_iq_handler({pubsub, "pubsub", t, true, true, {}}, [p](const IqRequest& r) { return p->pubsub(r); });
   router.add_iq_handler({owner, "pubsub", IqTarget::own_account, true, true, {}},
                         [p](const IqRequest& r) { return p->owner(r); });
+  // XEP-0049 §3: one's own private data only; asking for another account's
+  // is forbidden (§3.3, not service-unavailable: the account may exist).
+  const std::string priv(ns::private_xml);
+  router.add_iq_handler({priv, "query", IqTarget::own_account, true, true, {priv}},
+                        [p](const IqRequest& r) { return p->private_xml(r); });
+  router.add_iq_handler({priv, "query", IqTarget::other_account, true, true, {}},
+                        [](const IqRequest&) -> IqOutcome { return StanzaError(Condition::forbidden); });
   router.add_extension(std::move(pep));
 }
 

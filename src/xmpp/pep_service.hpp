@@ -1,7 +1,7 @@
 #pragma once
 // Internal to XEP-0163 (pep.hpp): the service behind every account's bare
 // JID. pep_service.cpp: who may see a node, notifications, presence and caps;
-// pep_iq.cpp: the pubsub IQs.
+// pep_iq.cpp: the pubsub IQs; private_storage.cpp: XEP-0049 over them.
 #include <unordered_set>
 
 #include "xmpp/caps.hpp"
@@ -16,6 +16,9 @@ class PepService final : public RouterExtension {
   // pep_iq.cpp: <pubsub/> and <pubsub xmlns='...#owner'/> requests.
   IqOutcome pubsub(const IqRequest& r);
   IqOutcome owner(const IqRequest& r);
+  // private_storage.cpp: XEP-0049 jabber:iq:private, kept in PEP nodes
+  // (XEP-0223).
+  IqOutcome private_xml(const IqRequest& r);
 
   void presence_available(Instant now, const Jid& full, const Element& presence, bool initial) override;
   void resource_unavailable(Instant now, const Jid& full) override;

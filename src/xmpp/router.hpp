@@ -57,6 +57,16 @@ class Router : public ResourceBinder {
   // are ignored, so calling it after a conflict close is harmless.
   void session_closed(Instant now, std::uint64_t session);
 
+  // XEP-0198 §5: `owner`'s session has ended (session_closed() first) and
+  // these are the stanzas it never acknowledged. They are treated as if
+  // sent to an unavailable resource: chat and normal messages go to the
+  // account's other available resources (RFC 6121 §8.5.2) or to offline
+  // storage with a <delay/> of when they were first sent (when
+  // config.wall_clock is set), never archived twice; IQ requests get
+  // service-unavailable; presence, groupchat, headline and error messages,
+  // carbons and archive results are dropped (unacked_stanzas.cpp).
+  void unacked_stanzas(Instant now, const Jid& owner, std::vector<UnackedStanza> stanzas);
+
   // One first-level element from a bound session: <message/>, <presence/>,
   // <iq/> in jabber:client, or XEP-0352's <active/>/<inactive/>. Its
   // `from` is (re)stamped with the session's full JID.
@@ -78,6 +88,13 @@ class Router : public ResourceBinder {
   // owned: it must outlive the router. False (and nothing added) if its
   // domain is one of ours or another component's.
   [[nodiscard]] bool add_component(Component& component);
+  // The component is gone (an external one's connection ended: XEP-0114):
+  // it is no longer driven or listed, and stanzas users send to its domain
+  // get service-unavailable until a component for it is added again.
+  void remove_component(const Component& component);
+  // Routes what components have to send now: an external component's
+  // stanzas arrive on its own connection, not during a call into the router.
+  void route_from_components(Instant now);
   // A feature on accounts' bare JIDs (MAM, PEP: router_extension.hpp),
   // called on the events it hooks; the router keeps it alive.
   void add_extension(std::shared_ptr<RouterExtension> extension);
@@ -194,7 +211,13 @@ class Router : public ResourceBinder {
 
   // message_routing.cpp: RFC 6121 §5 and §8.5.
   void handle_message(std::uint64_t session, Element stanza);
-  void message_to_account(Element stanza, const Jid& to, bool copies);
+  // `accepted`: tell extensions the account accepted it (false when it is
+  // routed again after an unacknowledged delivery: MAM has it already).
+  void message_to_account(Element stanza, const Jid& to, bool copies, bool accepted = true);
+
+  // unacked_stanzas.cpp: XEP-0198 §5.
+  void unacked_message(Element stanza, const Jid& owner, std::chrono::system_clock::time_point sent);
+  void unacked_iq(const Element& stanza);
 
   // offline_delivery.cpp: XEP-0160.
   bool worth_storing(const Element& message) const;
@@ -228,6 +251,7 @@ class Router : public ResourceBinder {
   bool route_to_component(std::uint64_t session, const Element& stanza);
   void pump_components();
   void from_component(Element stanza);
+  bool to_offline_component(const Element& stanza, const Jid& to);
 
   // csi.cpp: XEP-0352.
   void handle_csi(std::uint64_t session, const Element& nonza);
@@ -244,6 +268,7 @@ class Router : public ResourceBinder {
   std::vector<IqEntry> iq_handlers_;
   std::vector<std::string> server_features_;
   std::vector<Component*> components_;
+  std::set<std::string> offline_components_;  // domains of removed components (remove_component)
   std::vector<std::shared_ptr<RouterExtension>> extensions_;
   // The latest `now` the I/O layer gave: what components are told on paths
   // that have no time of their own (a bind replacing a session).

@@ -30,6 +30,18 @@ struct RouterConfig {
   std::size_t max_blocklist = 2000;            // XEP-0191 items per account
   std::size_t offline_batch = 100;             // messages taken from the store per transaction at login
   std::size_t max_held_presence = 1000;        // XEP-0352: presence held for an inactive client, per session
+  // The wall clock at a monotonic instant: stanzas a client never
+  // acknowledged (XEP-0198) get a <delay/> of when they were first sent when
+  // they go to offline storage. Empty: the store's own stamp (the time of storing).
+  std::function<std::chrono::system_clock::time_point(Instant)> wall_clock;
+};
+
+// A stanza a c2s session sent (or queued while its connection was gone)
+// that the client never acknowledged (XEP-0198), and when it was sent:
+// handed back to the router when the session ends for good.
+struct UnackedStanza {
+  Element stanza;
+  Instant sent{};
 };
 
 // What the I/O layer does next for one session: write `stanza` to it, or,
@@ -62,6 +74,10 @@ struct RouterCounters {
   std::uint64_t sessions = 0;           // bound now
   std::uint64_t to_components = 0;      // stanzas handed to components (MUC)
   std::uint64_t from_components = 0;    // stanzas components sent to local users
+  // XEP-0198 §5: stanzas a session that ended never had acknowledged.
+  std::uint64_t unacked_rerouted = 0;   // chat/normal messages routed again (another resource or offline)
+  std::uint64_t unacked_bounced = 0;    // IQ requests answered with an error instead
+  std::uint64_t unacked_dropped = 0;    // the rest: presence, groupchat, headline, carbons, archive results...
 };
 
 // Where an IQ request is addressed, from the requester's point of view.

@@ -251,6 +251,9 @@ bool StreamParser::opened() const { return impl_->opened; }
 bool StreamParser::hibernating() const { return !impl_->expat; }
 bool StreamParser::closed() const { return impl_->closed; }
 bool StreamParser::failed() const { return impl_->failed; }
+// limit() and the tree builder read the options on every step, so this
+// holds from the next slice handed to expat.
+void StreamParser::set_limits(const Limits& limits) { impl_->options.limits = limits; }
 std::size_t StreamParser::offset() const { return impl_->input_base + impl_->input.size(); }
 
 Result<Element, StreamError> parse_element(std::string_view xml, const Limits& limits) {

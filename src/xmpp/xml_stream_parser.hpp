@@ -108,6 +108,10 @@ class StreamParser {
   bool hibernating() const;
   bool closed() const;  // the close tag has been parsed
   bool failed() const;  // an error has been found (it may not be polled yet)
+  // New limits from the next stanza on, for a stream that changes them
+  // without a restart (XEP-0114: a component's stream after its handshake).
+  // Call it between stanzas, right after poll_event() returned one.
+  void set_limits(const Limits& limits);
   // Bytes of the current stream seen by the parser so far.
   std::size_t offset() const;
 

@@ -38,13 +38,22 @@ class EchoCore final : public FlowCore {
     if (line == "later\n") later_ = {now + std::chrono::milliseconds(50), flow, d.transport, d.remote};
     if (line == "starttls\n") commands_.push_back({flow, FlowCommand::Kind::start_tls});
     if (line == "bye\n") commands_.push_back({flow, FlowCommand::Kind::close});
+    if (line == "hold\n" || line == "hold bye\n") holding_ = true;  // until the round of reads ends
+    if (line == "hold bye\n") commands_.push_back({flow, FlowCommand::Kind::close});
   }
+  bool holding() const override { return holding_; }
+  void handle_round_end(Instant) override {
+    holding_ = false;
+    ++rounds_ended;
+  }
+  std::atomic<int> rounds_ended{0};
   void handle_flow_secured(Instant, FlowId, const TlsInfo& info) override {
     ++secured;
     exporter_bytes = info.exporter.size();
     end_point_bytes = info.server_end_point.size();
   }
   std::optional<FlowCommand> poll_command() override {
+    if (holding_) ADD_FAILURE() << "polled while holding";
     if (commands_.empty()) return std::nullopt;
     auto c = commands_.front();
     commands_.pop_front();
@@ -62,6 +71,7 @@ class EchoCore final : public FlowCore {
     }
   }
   std::optional<FlowTransmit> poll_transmit() override {
+    if (holding_) ADD_FAILURE() << "polled while holding";
     if (out_.empty()) return std::nullopt;
     auto t = std::move(out_.front());
     out_.pop_front();
@@ -82,6 +92,7 @@ class EchoCore final : public FlowCore {
   std::deque<FlowTransmit> out_;
   std::deque<FlowCommand> commands_;
   std::optional<Later> later_;
+  bool holding_ = false;
 };
 
 StreamFrame line_framer(ByteView b) {
@@ -169,6 +180,29 @@ TEST(FlowService, SplitsATcpStreamIntoMessagesAndCanSendOnTheFlowLater) {
   t.close();
   for (int i = 0; i < 100 && s->closed == 0; ++i) std::this_thread::sleep_for(std::chrono::milliseconds(10));
   EXPECT_EQ(s->closed, 1);
+}
+
+// A core that holds its output (the XMPP core, committing a round's store
+// writes first) is not polled until the round of reads ends; then the
+// output and the commands go out in order: the echo before the close.
+TEST(FlowService, HeldOutputGoesOutWhenTheRoundOfReadsEnds) {
+  auto s = start();
+  asio::io_context io;
+  asio::ip::tcp::socket a(io), b(io);
+  a.connect({asio::ip::make_address("127.0.0.1"), s->tcp_port});
+  b.connect({asio::ip::make_address("127.0.0.1"), s->tcp_port});
+  asio::write(a, asio::buffer(std::string("hold\nmore\n")));
+  asio::write(b, asio::buffer(std::string("hold bye\n")));
+  asio::streambuf abuf, bbuf;
+  EXPECT_EQ(read_line(a, abuf), "echo hold");
+  EXPECT_EQ(read_line(a, abuf), "echo more");
+  EXPECT_EQ(read_line(b, bbuf), "echo hold bye");
+  std::error_code ec;
+  char c;
+  b.read_some(asio::buffer(&c, 1), ec);  // then the close the core asked for
+  EXPECT_EQ(ec, asio::error::eof);
+  EXPECT_GE(s->core->rounds_ended.load(), 1);
+  EXPECT_LE(s->core->rounds_ended.load(), 2);
 }
 
 TEST(FlowService, ClosesAConnectionThatSendsAnOversizedMessage) {

@@ -157,3 +157,54 @@ TEST(C2sSm, ACleanCloseIsNotResumable) {
   h.send("</stream:stream>");
   EXPECT_FALSE(h.session->resumable());
 }
+
+// XEP-0198 §5: when the session ends for good, what the client never
+// acknowledged is handed back (for the router to store or bounce), with
+// when each was sent; what it acknowledged is not.
+TEST(C2sSm, AnEndedSessionHandsBackOnlyWhatWasNotAcknowledged) {
+  Harness h;
+  h.establish();
+  enable(h);
+  const Instant start = h.now;
+  for (int i = 0; i < 3; ++i) h.session->send(message(i), start + std::chrono::seconds(i));
+  h.pump();
+  h.send("<a xmlns='urn:xmpp:sm:3' h='1'/>");
+  h.session->handle_eof(h.now);
+  h.session->detach();
+  h.session->send(message(3), start + std::chrono::seconds(10));  // while detached
+  auto unacked = h.session->take_unacked();
+  ASSERT_EQ(unacked.size(), 3u);
+  EXPECT_EQ(unacked[0].stanza.child_text("body"), "line 1");
+  EXPECT_EQ(unacked[0].sent, start + std::chrono::seconds(1));
+  EXPECT_EQ(unacked[2].stanza.child_text("body"), "line 3");
+  EXPECT_EQ(unacked[2].sent, start + std::chrono::seconds(10));
+  EXPECT_TRUE(h.session->take_unacked().empty());  // handed over once
+  EXPECT_FALSE(h.session->resumable());
+}
+
+TEST(C2sSm, WithoutStreamManagementNothingIsKept) {
+  Harness h;
+  h.establish();
+  h.session->send(message(0));
+  h.pump();
+  EXPECT_TRUE(h.session->take_unacked().empty());
+}
+
+TEST(C2sSm, AClientThatNeverAcknowledgesLosesNothingWhenCutOff) {
+  Harness h;
+  h.establish();
+  enable(h);
+  for (std::size_t i = 0; i <= C2sSession::max_unacked; ++i) h.session->send(message(static_cast<int>(i)));
+  h.pump();
+  EXPECT_TRUE(h.session->wants_close());
+  EXPECT_FALSE(h.session->resumable());  // a stream error ends the session, not just the connection
+  EXPECT_EQ(h.session->take_unacked().size(), C2sSession::max_unacked + 1);
+}
+
+TEST(C2sSm, AStreamErrorIsNotResumable) {
+  Harness h;
+  h.establish();
+  enable(h);
+  h.session->close(StreamErrorCondition::system_shutdown);
+  EXPECT_FALSE(h.session->resumable());
+}

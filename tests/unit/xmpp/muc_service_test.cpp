@@ -78,6 +78,7 @@ TEST_F(MucServiceTest, ARoomDescribesItselfBeforeAnyoneJoins) {
                   "xmlns='http://jabber.org/protocol/disco#info'><identity category='conference' name='coven' "
                   "type='text'/><feature var='http://jabber.org/protocol/disco#info'/><feature "
                   "var='http://jabber.org/protocol/muc'/><feature var='http://jabber.org/protocol/muc#stable_id'/><feature "
+                  "var='http://jabber.org/protocol/muc#self-ping-optimization'/><feature "
                   "var='muc_public'/><feature var='muc_temporary'/><feature var='muc_open'/><feature "
                   "var='muc_unmoderated'/><feature var='muc_semianonymous'/><feature var='muc_unsecured'/><x "
                   "xmlns='jabber:x:data' type='result'><field var='FORM_TYPE' "

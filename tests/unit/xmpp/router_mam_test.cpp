@@ -75,7 +75,7 @@ TEST_F(Mam, AReceivedMessageCarriesTheArchivesStanzaId) {
   chat(bob, "alice@example.com", "hi");
   auto got = inbox(alice);
   ASSERT_EQ(got.size(), 1u);
-  EXPECT_TRUE(std::regex_search(got[0], std::regex("<stanza-id xmlns='urn:xmpp:sid:0' by='alice@example.com' id='[0-9a-f]{18}'/>")))
+  EXPECT_TRUE(std::regex_search(got[0], std::regex("<stanza-id xmlns='urn:xmpp:sid:0' by='alice@example.com' id='[0-9a-f]{31}'/>")))
       << got[0];
   // §3.5: not the sender's archive id on what the contact receives.
   EXPECT_EQ(got[0].find("by='bob@example.com'"), std::string::npos);

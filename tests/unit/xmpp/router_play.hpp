@@ -49,6 +49,11 @@ class RouterPlay : public ::testing::Test {
     c.domains = {"example.com"};
     c.server_version = "1.0";
     c.max_resources_per_account = 4;
+    // Instant{} is 2001-09-09T01:46:40Z (XEP-0198 unacked stanzas' stamps).
+    c.wall_clock = [](Instant t) {
+      return std::chrono::system_clock::time_point(std::chrono::seconds(1'000'000'000)) +
+             std::chrono::duration_cast<std::chrono::system_clock::duration>(t - Instant{});
+    };
     return c;
   }
 
