@@ -199,7 +199,9 @@ class CallsBetweenTwoConfabs(unittest.TestCase):
             counts, problems = capture.finish()
             print("tshark:", counts, file=sys.stderr)
             if counts is not None:
-                self.assertGreater(counts.get("stun", 0), 2, counts)
+                # At least one ICE check transaction (request + response);
+                # on a busy machine the capture may start after the first ones.
+                self.assertGreaterEqual(counts.get("stun", 0), 2, counts)
                 self.assertGreater(counts.get("rtp", 0), 200, counts)
                 self.assertGreater(counts.get("rtcp", 0), 2, counts)
                 self.assertEqual(problems, "", problems)
