@@ -53,6 +53,11 @@ std::vector<CatalogEntry> port_catalog(const PortSettings& s) {
   add("upload", s.upload_port, s.upload_port, Proto::tcp, to_server, false,
       "HTTP file upload (XEP-0363, HTTPS): sending and fetching files and pictures",
       "file transfer and pictures in chats");
+  // Components authenticate with a shared secret over plain TCP: for
+  // gateways and bots on trusted hosts, so never opened to the internet.
+  add("xmpp-component", s.component_port, s.component_port, Proto::tcp, to_server, true,
+      "XMPP external components (XEP-0114): gateways and bots on trusted hosts",
+      "external components (gateways, bots) cannot connect");
   add("portcheck", s.portcheck_port, s.portcheck_port, Proto::tcp, to_server, false,
       "port-check control (confab portcheck)", "confab portcheck cannot test this network");
   add("media", s.media_first, s.media_last, Proto::udp, Direction::peer_to_peer, false,

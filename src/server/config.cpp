@@ -194,6 +194,7 @@ diag::PortSettings port_settings_from(const Config& c) {
   p.xmpp_tls_port = c.xmpp.enabled ? c.xmpp.tls_port : 0;
   p.upload_port = c.xmpp.enabled && c.xmpp.upload.enabled ? c.xmpp.upload.port : 0;
   p.portcheck_port = c.portcheck.enabled ? c.portcheck.port : 0;
+  p.component_port = c.xmpp.enabled && c.xmpp.components.enabled ? c.xmpp.components.port : 0;
   return p;
 }
 

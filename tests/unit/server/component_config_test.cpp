@@ -2,6 +2,9 @@
 // with errors that name the entry and what is wrong with it.
 #include <gtest/gtest.h>
 
+#include <algorithm>
+#include <optional>
+
 #include <fstream>
 
 #include "server/config.hpp"
@@ -49,6 +52,28 @@ TEST(ComponentConfig, ComponentsInlineFromSet) {
   ASSERT_TRUE(c) << c.error().message();
   EXPECT_EQ(c->xmpp.components.port, 15347);
   ASSERT_EQ(c->xmpp.components.list.size(), 1u);
+}
+
+// The port is in the catalog (confab ports, portcheck, firewall) only when
+// the listener is on, and as local-only: never opened to the internet.
+TEST(ComponentConfig, TheCatalogListsThePortOnlyWhenEnabledAndLocalOnly) {
+  auto named = [](const Config& c) {
+    auto catalog = diag::port_catalog(port_settings_from(c));
+    auto it = std::find_if(catalog.begin(), catalog.end(),
+                           [](const diag::CatalogEntry& e) { return e.service == "xmpp-component"; });
+    return it == catalog.end() ? std::optional<diag::CatalogEntry>() : std::optional(*it);
+  };
+  auto off = with({});
+  ASSERT_TRUE(off);
+  EXPECT_FALSE(named(*off));
+  auto on = with({"xmpp.components.enabled=true", "xmpp.components.port=15347",
+                  "xmpp.components.list=[{domain=\"echo.example.org\", secret=\"long enough\"}]"});
+  ASSERT_TRUE(on) << on.error().message();
+  auto e = named(*on);
+  ASSERT_TRUE(e);
+  EXPECT_EQ(e->first, 15347);
+  EXPECT_EQ(e->proto, diag::Proto::tcp);
+  EXPECT_TRUE(e->local_only);
 }
 
 TEST(ComponentConfig, EnabledWithoutComponentsIsAnError) {
