@@ -310,8 +310,11 @@ class Impairment(unittest.TestCase):
         self.lab.impair(self.router, delay_ms=40)
         slow = self.probe()
         self.assertEqual(slow["loss"], 0, slow)
+        # The fastest round trip is the path's own delay (a busy machine
+        # only adds to it): between 75 and 120 ms, not doubled. The median
+        # was 122 ms once while ctest ran other tests beside this one.
         self.assertGreater(slow["rtt_ms_min"], 75, slow)
-        self.assertLess(slow["rtt_ms_median"], 120, slow)
+        self.assertLess(slow["rtt_ms_min"], 120, slow)
 
         # 40±30 ms each way, packets 5 ms apart: RTTs spread, some reorder.
         self.lab.impair(self.router, delay_ms=40, jitter_ms=30)
