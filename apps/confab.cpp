@@ -118,13 +118,17 @@ int main(int argc, char** argv) {
 
   // Diagnostics from the port catalog (src/client/diag_commands.hpp).
   FirewallCliOptions fw;
-  auto* fw_cmd = app.add_subcommand("firewall", "firewall rules for confab's ports (nftables, iptables, pf, ufw)");
-  fw_cmd->add_option("--format", fw.format, "nftables | iptables | pf | ufw")->capture_default_str();
+  auto* fw_cmd =
+      app.add_subcommand("firewall", "firewall rules for confab's ports (nftables, iptables, ip6tables, pf, ufw)");
+  fw_cmd->add_option("--format", fw.format, "nftables | iptables (IPv4) | ip6tables (IPv6) | pf | ufw")
+      ->capture_default_str();
   fw_cmd->add_option("--side", fw.side, "client (a user's machine) | server (the confabd host)")->capture_default_str();
   fw_cmd->add_option("--profile", fw.profile,
                      "minimal | open (iChat's Configuration A) | strict (Configuration B)")
       ->capture_default_str();
   fw_cmd->add_option("--lan", fw.lan, "CIDR[,CIDR]: where Bonjour may come from (default: private + link-local)");
+  fw_cmd->add_option("--lan6", fw.lan6,
+                     "PREFIX[,PREFIX]: the same over IPv6, besides link-local fe80::/10 (default: fc00::/7)");
   fw_cmd->add_flag("--no-ssh", fw.no_ssh, "server side: do not let SSH (22/tcp) in");
   // Where the catalog comes from: a config file, else the running confabd, else the defaults.
   auto add_catalog_source = [](CLI::App* cmd, std::string& config, std::string& data_dir, std::string& media) {
@@ -149,6 +153,9 @@ int main(int argc, char** argv) {
   ports_cmd->add_option("--interval", ports.interval_ms, "--watch: ms between polls")
       ->capture_default_str()
       ->check(CLI::Range(10, 60000));
+  ports_cmd->add_flag("--no-trace", ports.no_trace,
+                      "--watch: poll only; without the kernel's trace events (tracefs, root) a socket opened and "
+                      "closed between two polls is missed");
   ports_cmd->add_option("--duration", ports.duration, "--watch: stop after this many seconds")
       ->check(CLI::Range(0.0, 86400.0 * 365));
 

@@ -12,7 +12,7 @@ packages=(
   nlohmann-json3-dev libtomlplusplus-dev libsqlite3-dev libexpat1-dev libgtest-dev libgmock-dev libbenchmark-dev
   libsrtp2-dev libopus-dev libvpx-dev
   # test peers and the NAT lab
-  python3 iproute2 nftables iptables conntrack coturn stun-client procps sip-tester baresip-core
+  python3 iproute2 nftables iptables conntrack ufw coturn stun-client procps sip-tester baresip-core
   python3-slixmpp python3-aiohttp curl go-sendxmpp python3-aioice ffmpeg tshark
   avahi-daemon avahi-utils dbus-daemon python3-zeroconf
 )

@@ -55,6 +55,7 @@ int run_firewall(const FirewallCliOptions& o) {
     }
   f.format = *format, f.side = *side, f.profile = *profile, f.keep_ssh = !o.no_ssh;
   if (!o.lan.empty()) f.lan = split_list(o.lan);
+  if (!o.lan6.empty()) f.lan6 = split_list(o.lan6);
   auto c = catalog({o.config_file, o.data_dir, o.media_ports}, "confab firewall");
   if (!c) return exit_usage;
   auto rules = diag::firewall_rules(c->catalog, f);

@@ -15,6 +15,7 @@ struct FirewallCliOptions {
   std::string side = "client";
   std::string profile = "minimal";
   std::string lan;                 // comma-separated CIDRs; empty: private + link-local ranges
+  std::string lan6;                // comma-separated IPv6 prefixes (fe80::/10 always); empty: fc00::/7
   std::string media_ports;         // "" = the source's (16384-16403 by default)
   std::string config_file;         // confabd's config; "" = ask the running confabd
   std::string data_dir;            // where that confabd runs; "" = confab-data
@@ -36,6 +37,7 @@ struct PortsCliOptions {
   bool watch = false;
   unsigned interval_ms = 200;
   double duration = 0;             // seconds; 0 = until Ctrl-C
+  bool no_trace = false;           // poll only, without the kernel's socket trace events
 };
 
 int run_firewall(const FirewallCliOptions& o);

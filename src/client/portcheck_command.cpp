@@ -155,7 +155,9 @@ int run_portcheck(const PortcheckCliOptions& o) {
   }
   ProbeContext ctx;
   ctx.server = *control_addr;
-  ctx.server_host = o.server.substr(0, o.server.rfind(':') == std::string::npos || o.server.front() == '['
+  // host[:port], [v6]:port or a bare IPv6 address (its colons are not a port).
+  const bool bare_v6 = o.server.find(':') != o.server.rfind(':') && o.server.front() != '[';
+  ctx.server_host = o.server.substr(0, o.server.rfind(':') == std::string::npos || o.server.front() == '[' || bare_v6
                                            ? o.server.size()
                                            : o.server.rfind(':'));
   if (ctx.server_host.front() == '[') ctx.server_host = ctx.server_host.substr(1, ctx.server_host.find(']') - 1);
@@ -250,7 +252,7 @@ int run_portcheck(const PortcheckCliOptions& o) {
   tcp_thread.join();
 
   // Inbound: the server sends to each peer-to-peer port, unsolicited.
-  listen_inbound_tcp(inbound_tcp);
+  listen_inbound_tcp(ctx, inbound_tcp);
   std::vector<ProbeTarget*> inbound;
   for (auto& t : targets) {
     if (!t.obs.inbound_tested || t.inbound_fd < 0) continue;

@@ -294,12 +294,13 @@ void probe_tcp(const ProbeContext& ctx, std::vector<ProbeTarget*> targets, Rng& 
   for (auto& th : threads) th.join();
 }
 
-void listen_inbound_tcp(std::vector<ProbeTarget*> targets) {
+void listen_inbound_tcp(const ProbeContext& ctx, std::vector<ProbeTarget*> targets) {
   for (auto* t : targets) {
-    int fd = ::socket(AF_INET, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+    // The server's probes come from its address: over IPv6 to an IPv6 port.
+    int fd = ::socket(family_of(ctx.server.ip), SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
     int one = 1;
     ::setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one);
-    if (fd < 0 || !bind_port(fd, IpAddress{}, t->obs.port) || ::listen(fd, 4) != 0) {
+    if (fd < 0 || !bind_port(fd, ctx.server.ip, t->obs.port) || ::listen(fd, 4) != 0) {
       if (fd >= 0) ::close(fd);
       t->obs.local_port_busy = true;
       continue;

@@ -39,9 +39,9 @@ struct ProbeTarget {
 void probe_udp(const ProbeContext& ctx, std::vector<ProbeTarget*> targets, Rng& rng);
 // TCP targets (STUN, SIP, XMPP, TLS, echo), one thread each.
 void probe_tcp(const ProbeContext& ctx, std::vector<ProbeTarget*> targets, Rng& rng);
-// Listens on each peer-to-peer TCP target's port (sets inbound_fd, or
-// local_port_busy).
-void listen_inbound_tcp(std::vector<ProbeTarget*> targets);
+// Listens on each peer-to-peer TCP target's port, in the server's address
+// family (sets inbound_fd, or local_port_busy).
+void listen_inbound_tcp(const ProbeContext& ctx, std::vector<ProbeTarget*> targets);
 // Waits up to ctx.timeout for the server's unsolicited probes on every
 // target's inbound_fd; sets unsolicited_arrived.
 void await_inbound(const ProbeContext& ctx, std::vector<ProbeTarget*> targets);

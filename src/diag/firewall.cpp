@@ -4,6 +4,7 @@
 
 #include <algorithm>
 #include <charconv>
+#include <utility>
 
 #include "core/address.hpp"
 
@@ -80,6 +81,34 @@ std::string clip(std::string s) {  // nft comments: 128 bytes, no quotes
   return s;
 }
 
+// IPv6 "local network": link-local always (mDNS answers from fe80::
+// addresses), then the configured prefixes, less any inside fe80::/10
+// (nft refuses overlapping intervals in a set).
+std::vector<std::string> lan6(const FirewallOptions& o) {
+  std::vector<std::string> nets{"fe80::/10"};
+  for (const auto& net : o.lan6) {
+    const std::string_view s = net;  // checked by valid_cidr before
+    const auto slash = s.find('/');
+    auto ip = IpAddress::parse(s.substr(0, slash));
+    unsigned bits = 0;
+    std::from_chars(s.data() + slash + 1, s.data() + s.size(), bits);
+    const bool in_link_local = ip && ip->data()[0] == 0xfe && (ip->data()[1] & 0xc0) == 0x80 && bits >= 10;
+    if (!in_link_local) nets.push_back(net);
+  }
+  return nets;
+}
+
+// Multicast destinations for Bonjour's outbound packets (224.0.0.251 and
+// ff02::fb are in these).
+constexpr const char* multicast4 = "224.0.0.0/4";
+constexpr const char* multicast6 = "ff00::/8";
+
+std::string joined(const std::vector<std::string>& v) {
+  std::string s;
+  for (std::size_t i = 0; i < v.size(); ++i) s += (i ? ", " : "") + v[i];
+  return s;
+}
+
 std::string header(const FirewallOptions& o, const char* comment) {
   const char* side = o.side == FirewallSide::server ? "server (confabd host)" : "client";
   const char* profile = o.profile == FirewallProfile::minimal ? "minimal"
@@ -90,14 +119,19 @@ std::string header(const FirewallOptions& o, const char* comment) {
 }
 
 std::string nftables(const std::vector<Allow>& rules, const FirewallOptions& o) {
+  // One inet table: IPv4 and IPv6 alike, LAN sets for each family.
   std::string t = header(o, "#") + "table inet confab {\n";
-  t += "\tset lan {\n\t\ttype ipv4_addr\n\t\tflags interval\n\t\telements = { ";
-  for (std::size_t i = 0; i < o.lan.size(); ++i) t += (i ? ", " : "") + o.lan[i];
-  t += " }\n\t}\n";
-  if (outbound_restricted(o)) {  // the LAN plus multicast (Bonjour's 224.0.0.251) as destinations
-    t += "\tset lan_out {\n\t\ttype ipv4_addr\n\t\tflags interval\n\t\telements = { ";
-    for (const auto& net : o.lan) t += net + ", ";
-    t += "224.0.0.0/4 }\n\t}\n";
+  auto set = [&](const char* name, const char* type, std::vector<std::string> nets) {
+    t += std::string("\tset ") + name + " {\n\t\ttype " + type + "\n\t\tflags interval\n\t\telements = { " +
+         joined(nets) + " }\n\t}\n";
+  };
+  set("lan", "ipv4_addr", o.lan);
+  set("lan6", "ipv6_addr", lan6(o));
+  if (outbound_restricted(o)) {  // the LAN plus multicast (Bonjour's 224.0.0.251, ff02::fb) as destinations
+    auto out4 = o.lan, out6 = lan6(o);
+    out4.push_back(multicast4), out6.push_back(multicast6);
+    set("lan_out", "ipv4_addr", out4);
+    set("lan6_out", "ipv6_addr", out6);
   }
   auto chain = [&](bool inbound) {
     std::string c = std::string("\tchain ") + (inbound ? "input" : "output") + " {\n\t\ttype filter hook " +
@@ -105,16 +139,21 @@ std::string nftables(const std::vector<Allow>& rules, const FirewallOptions& o) 
                     (inbound || outbound_restricted(o) ? "drop" : "accept") + ";\n";
     c += "\t\tct state established,related accept\n\t\tct state invalid drop\n";
     c += inbound ? "\t\tiif \"lo\" accept\n" : "\t\toif \"lo\" accept\n";
-    c += "\t\tmeta l4proto { icmp, ipv6-icmp } accept\n";
+    // ICMPv6 too: neighbour discovery (IPv6's ARP) and packet-too-big;
+    // IPv6 does not work without them. ND is untracked, not "invalid".
+    c += "\t\tmeta l4proto { icmp, ipv6-icmp } accept comment \"ICMP; ICMPv6 neighbour discovery, packet too big\"\n";
     if (inbound && o.side == FirewallSide::server && o.keep_ssh) c += "\t\ttcp dport 22 accept comment \"ssh\"\n";
     if (!inbound && outbound_restricted(o)) c += "\t\tmeta l4proto { udp, tcp } th dport 53 accept comment \"dns\"\n";
     for (const auto& r : rules) {
       if (r.inbound != inbound) continue;
-      c += "\t\t";
-      // Bonjour's multicast group (224.0.0.251) is a destination too.
-      if (r.lan_only) c += inbound ? "ip saddr @lan " : "ip daddr @lan_out ";
-      c += std::string(to_string(r.proto)) + (r.by_source ? " sport " : " dport ") + range(r, '-') +
-           " accept comment \"" + clip(r.comment) + "\"\n";
+      const std::string match = std::string(to_string(r.proto)) + (r.by_source ? " sport " : " dport ") +
+                                range(r, '-') + " accept comment \"" + clip(r.comment) + "\"\n";
+      if (r.lan_only) {  // one rule per family; Bonjour's multicast group is a destination too
+        c += std::string("\t\t") + (inbound ? "ip saddr @lan " : "ip daddr @lan_out ") + match;
+        c += std::string("\t\t") + (inbound ? "ip6 saddr @lan6 " : "ip6 daddr @lan6_out ") + match;
+      } else {
+        c += "\t\t" + match;
+      }
     }
     return c + "\t}\n";
   };
@@ -123,15 +162,26 @@ std::string nftables(const std::vector<Allow>& rules, const FirewallOptions& o) 
   return t + "}\n";
 }
 
-std::string iptables(const std::vector<Allow>& rules, const FirewallOptions& o) {
-  std::string t = header(o, "#") + "*filter\n:INPUT DROP [0:0]\n:FORWARD ACCEPT [0:0]\n:OUTPUT " +
+// iptables-restore (rules.v4) or ip6tables-restore (rules.v6): the same
+// rules; the families differ in ICMP, the LAN ranges and multicast.
+std::string xtables(const std::vector<Allow>& rules, const FirewallOptions& o, bool v6) {
+  std::string t = header(o, "#") +
+                  (v6 ? "# IPv6: load with ip6tables-restore (Debian: /etc/iptables/rules.v6); --format iptables "
+                        "is the IPv4 half.\n"
+                      : "# IPv4: load with iptables-restore (Debian: /etc/iptables/rules.v4); --format ip6tables "
+                        "is the IPv6 half.\n") +
+                  "*filter\n:INPUT DROP [0:0]\n:FORWARD ACCEPT [0:0]\n:OUTPUT " +
                   (outbound_restricted(o) ? "DROP" : "ACCEPT") + " [0:0]\n";
   for (const char* chain : {"INPUT", "OUTPUT"}) {
     const bool inbound = std::string(chain) == "INPUT";
     if (!inbound && !outbound_restricted(o)) continue;
     t += std::string("-A ") + chain + " -m conntrack --ctstate ESTABLISHED,RELATED -j ACCEPT\n";
     t += std::string("-A ") + chain + (inbound ? " -i lo" : " -o lo") + " -j ACCEPT\n";
-    t += std::string("-A ") + chain + " -p icmp -j ACCEPT\n";
+    if (v6)  // neighbour discovery is IPv6's ARP: without it nothing else gets through
+      t += std::string("-A ") + chain +
+           " -p ipv6-icmp -m comment --comment \"ICMPv6: neighbour discovery, packet too big\" -j ACCEPT\n";
+    else
+      t += std::string("-A ") + chain + " -p icmp -j ACCEPT\n";
     if (inbound && o.side == FirewallSide::server && o.keep_ssh)
       t += "-A INPUT -p tcp --dport 22 -m comment --comment \"ssh\" -j ACCEPT\n";
     if (!inbound) {
@@ -143,8 +193,8 @@ std::string iptables(const std::vector<Allow>& rules, const FirewallOptions& o) 
       const std::string match = std::string(" -p ") + to_string(r.proto) + (r.by_source ? " --sport " : " --dport ") +
                                 range(r, ':') + " -m comment --comment \"" + clip(r.comment) + "\" -j ACCEPT\n";
       if (r.lan_only) {
-        auto nets = o.lan;
-        if (!inbound) nets.push_back("224.0.0.0/4");  // Bonjour's multicast group
+        auto nets = v6 ? lan6(o) : o.lan;
+        if (!inbound) nets.push_back(v6 ? multicast6 : multicast4);  // Bonjour's multicast group
         for (const auto& net : nets) t += std::string("-A ") + chain + (inbound ? " -s " : " -d ") + net + match;
       } else {
         t += std::string("-A ") + chain + match;
@@ -155,23 +205,35 @@ std::string iptables(const std::vector<Allow>& rules, const FirewallOptions& o) 
 }
 
 std::string pf(const std::vector<Allow>& rules, const FirewallOptions& o) {
-  std::string t = header(o, "#") + "lan = \"{ ";
-  for (std::size_t i = 0; i < o.lan.size(); ++i) t += (i ? ", " : "") + o.lan[i];
-  t += " }\"\nset skip on lo0\nblock in all\n";
+  // Rules without an address family ("pass in proto udp ...") match IPv4
+  // and IPv6; only the LAN and ICMP rules are per family.
+  std::string t = header(o, "#") + "lan = \"{ " + joined(o.lan) + " }\"\nlan6 = \"{ " + joined(lan6(o)) + " }\"\n";
+  t += "set skip on lo0\nblock in all\n";
   t += outbound_restricted(o) ? "block out all\npass out proto { udp, tcp } to port 53 keep state\n"
                               : "pass out all keep state\n";
   t += "pass in inet proto icmp all\n";
+  t += "pass in inet6 proto icmp6 all  # neighbour discovery, packet too big: IPv6 needs them\n";
+  if (outbound_restricted(o)) t += "pass out inet6 proto icmp6 all  # neighbour discovery\n";
   if (o.side == FirewallSide::server && o.keep_ssh) t += "pass in proto tcp to port 22 keep state\n";
   for (const auto& r : rules) {
-    t += std::string("pass ") + (r.inbound ? "in" : "out") + " proto " + to_string(r.proto);
-    if (r.lan_only) t += r.inbound ? " from $lan" : " to { $lan, 224.0.0.0/4 }";
-    t += r.by_source ? " from port " + range(r, ':') : " to port " + range(r, ':');
-    t += " keep state  # " + r.comment + "\n";
+    const std::string head = std::string("pass ") + (r.inbound ? "in" : "out") + " proto " + to_string(r.proto);
+    const std::string state = " keep state  # " + r.comment + "\n";
+    if (!r.lan_only) {
+      t += head + (r.by_source ? " from port " : " to port ") + range(r, ':') + state;
+      continue;
+    }
+    // pf's grammar: "from HOSTS [port P] to HOSTS [port P]", one "to".
+    for (const auto& [lan, multicast] : {std::pair{"$lan", multicast4}, std::pair{"$lan6", multicast6}})
+      t += head + (r.inbound ? std::string(" from ") + lan + " to" : std::string(" to { ") + lan + ", " + multicast + " }") +
+           " port " + range(r, ':') + state;
   }
   return t;
 }
 
 std::string ufw(const std::vector<Allow>& rules, const FirewallOptions& o) {
+  // ufw writes IPv4 and IPv6 rules from one command (IPV6=yes in
+  // /etc/default/ufw, Debian's default) and lets ICMPv6 in itself
+  // (before6.rules); only the LAN rules name a family.
   std::string t = header(o, "#") + "ufw default deny incoming\n";
   t += outbound_restricted(o) ? "ufw default deny outgoing\nufw allow out 53 comment 'dns'\n"
                               : "ufw default allow outgoing\n";
@@ -182,7 +244,9 @@ std::string ufw(const std::vector<Allow>& rules, const FirewallOptions& o) {
     const std::string dir = r.inbound ? "" : "out ";
     if (r.lan_only) {
       auto nets = o.lan;
-      if (!r.inbound) nets.push_back("224.0.0.0/4");
+      if (!r.inbound) nets.push_back(multicast4);
+      for (const auto& net : lan6(o)) nets.push_back(net);
+      if (!r.inbound) nets.push_back(multicast6);
       for (const auto& net : nets)
         t += "ufw allow " + dir + (r.inbound ? "from " + net + " to any" : "to " + net) + " port " + range(r, ':') +
              " proto " + to_string(r.proto) + " comment '" + comment + "'\n";
@@ -196,13 +260,13 @@ std::string ufw(const std::vector<Allow>& rules, const FirewallOptions& o) {
   return t;
 }
 
-bool valid_cidr(std::string_view s) {
+bool valid_cidr(std::string_view s, bool v6) {
   const auto slash = s.find('/');
   if (slash == std::string_view::npos) return false;
   auto ip = IpAddress::parse(s.substr(0, slash));
   unsigned bits = 0;
   auto [p, ec] = std::from_chars(s.data() + slash + 1, s.data() + s.size(), bits);
-  return ip && ip->is_v4() && ec == std::errc{} && p == s.data() + s.size() && bits <= 32;
+  return ip && ip->is_v6() == v6 && ec == std::errc{} && p == s.data() + s.size() && bits <= (v6 ? 128u : 32u);
 }
 
 }  // namespace
@@ -210,9 +274,10 @@ bool valid_cidr(std::string_view s) {
 Result<FirewallFormat, std::string> parse_format(std::string_view s) {
   if (s == "nftables" || s == "nft") return FirewallFormat::nftables;
   if (s == "iptables") return FirewallFormat::iptables;
+  if (s == "ip6tables") return FirewallFormat::ip6tables;
   if (s == "pf") return FirewallFormat::pf;
   if (s == "ufw") return FirewallFormat::ufw;
-  return unexpected("unknown firewall format \"" + std::string(s) + "\" (nftables, iptables, pf, ufw)");
+  return unexpected("unknown firewall format \"" + std::string(s) + "\" (nftables, iptables, ip6tables, pf, ufw)");
 }
 
 Result<FirewallSide, std::string> parse_side(std::string_view s) {
@@ -230,11 +295,14 @@ Result<FirewallProfile, std::string> parse_profile(std::string_view s) {
 
 Result<std::string, std::string> firewall_rules(const std::vector<CatalogEntry>& catalog, const FirewallOptions& o) {
   for (const auto& net : o.lan)
-    if (!valid_cidr(net)) return unexpected("--lan " + net + ": not an IPv4 CIDR like 192.168.1.0/24");
+    if (!valid_cidr(net, false)) return unexpected("--lan " + net + ": not an IPv4 CIDR like 192.168.1.0/24");
+  for (const auto& net : o.lan6)
+    if (!valid_cidr(net, true)) return unexpected("--lan6 " + net + ": not an IPv6 CIDR like 2001:db8:1::/64");
   const auto rules = allows(catalog, o);
   switch (o.format) {
     case FirewallFormat::nftables: return nftables(rules, o);
-    case FirewallFormat::iptables: return iptables(rules, o);
+    case FirewallFormat::iptables: return xtables(rules, o, false);
+    case FirewallFormat::ip6tables: return xtables(rules, o, true);
     case FirewallFormat::pf: return pf(rules, o);
     case FirewallFormat::ufw: return ufw(rules, o);
   }

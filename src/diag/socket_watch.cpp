@@ -26,6 +26,7 @@ const char* role_of(WatchEventKind k) {
     case WatchEventKind::accepted: return "accept";
     case WatchEventKind::connecting:
     case WatchEventKind::connected: return "connect";
+    case WatchEventKind::sent: return "send";
     default: return "bind";
   }
 }
@@ -43,6 +44,7 @@ const char* to_string(WatchEventKind k) {
     case WatchEventKind::connected: return "connected";
     case WatchEventKind::accepted: return "accepted";
     case WatchEventKind::closed: return "closed";
+    case WatchEventKind::sent: return "sent";
   }
   return "?";
 }
@@ -89,8 +91,11 @@ std::vector<WatchEvent> SocketWatch::observe(WallTime now, const WatchSnapshot& 
     const bool incoming = kind == WatchEventKind::accepted;
     if (old == sockets_.end()) {
       WatchEvent e{now, first_ ? WatchEventKind::present : kind, owner, o, incoming};
-      changed.push_back(e);
-      touch(e, kind);
+      // The trace told of this socket already: follow it (for `closed`), say nothing now.
+      if (!traced_.contains(TracedKey{owner.pid, o.socket.proto, o.socket.local.port, o.socket.remote})) {
+        changed.push_back(e);
+        touch(e, kind);
+      }
       continue;
     }
     const auto& before = old->second.socket.socket;
@@ -132,7 +137,8 @@ std::vector<WatchEvent> SocketWatch::observe(WallTime now, const WatchSnapshot& 
 void SocketWatch::touch(const WatchEvent& e, WatchEventKind kind) {
   const auto& s = e.socket->socket;
   const std::string role = role_of(kind);
-  const std::string endpoint = role == "connect" ? endpoint_text(s.remote, true) : endpoint_text(s.local);
+  const bool outgoing = role == "connect" || role == "send";
+  const std::string endpoint = outgoing ? endpoint_text(s.remote, true) : endpoint_text(s.local);
   auto key = std::make_tuple(e.process.name, s.proto, role, endpoint);
   auto it = touch_index_.find(key);
   if (it == touch_index_.end()) {
@@ -141,6 +147,78 @@ void SocketWatch::touch(const WatchEvent& e, WatchEventKind kind) {
   } else {
     ++touches_[it->second].sockets;
   }
+}
+
+std::optional<ProcessRef> SocketWatch::listener_of(Proto proto, std::uint16_t port) const {
+  if (proto != Proto::tcp) return std::nullopt;
+  for (const auto& [key, seen] : sockets_)
+    if (seen.socket.socket.local.port == port && is(seen.socket.socket, SocketState::listen))
+      for (const auto& p : seen.socket.owners)
+        if (p.pid == std::get<0>(key)) return p;
+  if (auto it = traced_listeners_.find(port); it != traced_listeners_.end()) return it->second;
+  return std::nullopt;
+}
+
+std::vector<WatchEvent> SocketWatch::observe_traced(WallTime now, const SocketTraceEvent& t,
+                                                      std::optional<ProcessRef> owner,
+                                                      const std::vector<CatalogEntry>& catalog) {
+  if (t.kind == TraceKind::bound) return {};  // no address: the caller polls at once instead
+  if (t.kind == TraceKind::accept) owner = listener_of(t.proto, t.local.port);
+  if (!owner) return {};
+
+  SocketRecord record;
+  record.proto = t.proto;
+  record.local = t.local;
+  record.remote = t.remote;
+  WatchEventKind kind = WatchEventKind::sent;
+  switch (t.kind) {
+    case TraceKind::listen:
+      kind = WatchEventKind::listening;
+      record.state = static_cast<std::uint8_t>(SocketState::listen);
+      record.remote = SocketAddress{t.local.ip.family() == IpFamily::v6 ? *IpAddress::parse("::") : IpAddress{}, 0};
+      traced_listeners_[t.local.port] = *owner;
+      break;
+    case TraceKind::accept:
+      kind = WatchEventKind::accepted;
+      record.state = static_cast<std::uint8_t>(SocketState::established);
+      break;
+    case TraceKind::connect:
+      kind = WatchEventKind::connecting;
+      record.state = static_cast<std::uint8_t>(SocketState::syn_sent);
+      break;
+    case TraceKind::send:
+    case TraceKind::bound:
+      record.state = static_cast<std::uint8_t>(SocketState::close);
+      break;
+  }
+  const TracedKey key{owner->pid, record.proto, record.local.port, record.remote};
+  if (!traced_.insert(key).second) return {};  // said already: a datagram to the same place
+  // A UDP socket that sent, seen by a poll while still unconnected, was
+  // reported by the trace too.
+  if (kind == WatchEventKind::sent)
+    traced_.insert(TracedKey{owner->pid, record.proto, record.local.port,
+                             SocketAddress{record.local.ip.family() == IpFamily::v6 ? *IpAddress::parse("::")
+                                                                                   : IpAddress{},
+                                           0}});
+  // A socket polls already know (a datagram from a bound media port to a
+  // new peer) is still news; a connection polls already saw is not.
+  for (const auto& [k, seen] : sockets_)
+    if (std::get<0>(k) == owner->pid && seen.socket.socket.proto == record.proto &&
+        seen.socket.socket.local.port == record.local.port && seen.socket.socket.remote == record.remote &&
+        kind != WatchEventKind::sent)
+      return {};
+
+  std::vector<WatchEvent> out;
+  if (!processes_.contains(owner->pid)) {
+    // Started since the last poll (or before the first: then it is simply there).
+    if (!first_) out.push_back({now, WatchEventKind::started, *owner, std::nullopt, false, true});
+    processes_[owner->pid] = *owner;
+  }
+  OwnedSocket socket{record, {*owner}, service_of(record, catalog)};
+  WatchEvent e{now, kind, *owner, socket, kind == WatchEventKind::accepted, true};
+  touch(e, kind);
+  out.push_back(std::move(e));
+  return out;
 }
 
 std::vector<PortTouch> SocketWatch::summary() const { return touches_; }

@@ -3,7 +3,9 @@ config file with non-default ports on loopback: the sockets it lists for
 confabd's pid are the ones ss lists, each named by the catalog of that
 config; the catalog and the firewall rules follow the config file and the
 running daemon; `--watch` records the connections of confab clients that
-start after it (XMPP to the xmpp port, SIP over TLS to the sip-tls port).
+start after it (XMPP to the xmpp port, SIP over TLS to the sip-tls port),
+and, through the kernel's trace events, sockets a process opens and closes
+between two polls (which polling alone misses: the negative control).
 Loopback only."""
 import collections
 import json
@@ -253,6 +255,77 @@ tls_port = {cls.xmpp + 1}
                               rf"LISTEN \(xmpp\)")
         self.assertIn("summary:", out)
         self.assertRegex(out, rf"confabd\s+listen\s+tcp\s+127\.0\.0\.1:{self.xmpp}\s+xmpp")
+
+
+# A process that, a second after it starts, listens, accepts a connection
+# from itself, sends a datagram to the reflector port over IPv4 and one over
+# IPv6, and closes everything within milliseconds: between two polls.
+SHORT_LIVED = r"""
+import socket, sys, time
+time.sleep(1.0)
+l = socket.socket(); l.bind(("127.0.0.1", 0)); l.listen(); port = l.getsockname()[1]
+u = socket.socket(socket.AF_INET, socket.SOCK_DGRAM); u.sendto(b"x", ("127.0.0.1", 5678)); u.close()
+t = socket.socket(); t.connect(("127.0.0.1", port)); c, _ = l.accept(); c.close(); t.close(); l.close()
+v6 = False
+try:
+    u6 = socket.socket(socket.AF_INET6, socket.SOCK_DGRAM); u6.sendto(b"x", ("::1", 5398)); u6.close(); v6 = True
+except OSError:
+    pass
+print(port, v6, flush=True)
+time.sleep(0.5)
+"""
+
+
+class WatchBetweenPolls(unittest.TestCase):
+    def watch(self, *extra):
+        child = subprocess.Popen([sys.executable, "-c", SHORT_LIVED], stdout=subprocess.PIPE, text=True)
+        try:
+            # One poll at the start and one at the end, 4 s apart: the child
+            # has exited by then.
+            r = subprocess.run([CONFAB, "ports", "--watch", "--pid", str(child.pid), "--interval", "60000",
+                                "--duration", "4", "--json", *extra],
+                               capture_output=True, text=True, timeout=30)
+            out, _ = child.communicate(timeout=10)
+        finally:
+            if child.poll() is None:
+                child.kill()
+        self.assertEqual(r.returncode, 0, r.stderr)
+        port, v6 = out.split()
+        events = [json.loads(l) for l in r.stdout.splitlines()]
+        return int(port), v6 == "True", events[:-1], events[-1], r.stderr
+
+    def test_the_trace_sees_sockets_opened_and_closed_between_two_polls(self):
+        port, v6, events, summary, err = self.watch()
+        if "kernel trace unavailable" in err:
+            self.skipTest("no kernel trace here: " + err.strip().splitlines()[-1])
+        self.assertIn("with the kernel's socket trace events", err)
+        got = {(e["event"], e["proto"], e["local_port"] if e["event"] in ("listening", "accepted")
+                else e["remote_port"]) for e in events if e.get("source") == "trace"}
+        self.assertIn(("listening", "tcp", port), got)
+        self.assertIn(("connecting", "tcp", port), got)
+        self.assertIn(("accepted", "tcp", port), got)
+        self.assertIn(("sent", "udp", 5678), got)
+        if v6:
+            self.assertIn(("sent", "udp", 5398), got)
+            self.assertIn("ipv6", {e["family"] for e in events if e.get("remote_port") == 5398})
+        reflector = [e for e in events if e.get("remote_port") == 5678]
+        self.assertEqual(len(reflector), 1, reflector)  # one line, however many datagrams
+        self.assertEqual(reflector[0]["service"], "reflector")
+        self.assertIn({"role": "send", "proto": "udp", "endpoint": "127.0.0.1:5678", "service": "reflector"},
+                      [{k: t[k] for k in ("role", "proto", "endpoint", "service")} for t in summary["ports"]])
+        self.assertIn({"role": "listen", "endpoint": f"127.0.0.1:{port}"},
+                      [{k: t[k] for k in ("role", "endpoint")} for t in summary["ports"]])
+        # The start, the end, and one at once after each bind() (its event has no address).
+        self.assertLessEqual(summary["polls"], 4)
+        # The instance the watch made in tracefs is gone.
+        leftovers = [d for d in os.listdir("/sys/kernel/tracing/instances") if d.startswith("confab-ports-")]
+        self.assertEqual(leftovers, [])
+
+    def test_polling_alone_misses_them(self):
+        port, _, events, summary, err = self.watch("--no-trace")
+        self.assertIn("polling only (--no-trace)", err)
+        self.assertEqual([e for e in events if "proto" in e], [])
+        self.assertEqual(summary["ports"], [])
 
 
 if __name__ == "__main__":

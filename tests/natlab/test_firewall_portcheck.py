@@ -5,7 +5,10 @@ portcheck` through them (issue 6).
 confabd runs in the lab's server namespace (203.0.113.10); a client sits
 on the "internet" (198.51.100.101, nothing in front of it). For each
 profile (minimal, A, B) and format (nftables loaded with `nft -f`,
-iptables loaded with `iptables-restore`, not only --test):
+iptables loaded with `iptables-restore`, not only --test, and ufw: the
+generated `ufw` commands run for real, then `ufw --force enable`, with
+ufw's state files in a scratch copy (ufw_sandbox.py), so the host's ufw
+is never touched):
 
 - server side: the rules go into confabd's namespace (default-drop input,
   so the rules are what lets traffic in); every port the running
@@ -26,7 +29,7 @@ learns that from the server's catalog (PORTCHECK 2) and tests 5070, not
 from the defaults (5060) block exactly 5070.
 
 Root only; exits 77 (skip, with the reason) without the lab, nft or
-iptables-restore.
+iptables-restore; the ufw cases skip without ufw.
 """
 
 import json
@@ -40,6 +43,7 @@ import unittest
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import natlab  # noqa: E402
 import peers  # noqa: E402
+import ufw_sandbox  # noqa: E402
 
 SERVER = natlab.SERVER_ADDRESSES[0]
 TIMEOUT = "1"
@@ -176,6 +180,9 @@ class ConfabdLab(unittest.TestCase):
             host.run(["nft", "-c", "-f", "-"], input=text)
             host.run(["nft", "-f", "-"], input=text)
             self.addCleanup(host.run, ["nft", "delete table inet confab"], check=False)
+        elif fmt == "ufw":
+            self.addCleanup(ufw_sandbox.unload, host)
+            ufw_sandbox.load(host, text)
         else:
             host.run(["iptables-restore", "--test"], input=text)
             host.run(["iptables-restore"], input=text)
@@ -270,6 +277,24 @@ class FirewallPortcheck(ConfabdLab):
         for profile in PROFILES:
             with self.subTest(profile=profile):
                 self.check_client_side("iptables", profile)
+                self.doCleanups()
+
+    def test_8_server_ufw_each_profile(self):
+        reason = ufw_sandbox.missing()
+        if reason:
+            self.skipTest(reason)
+        for profile in PROFILES:
+            with self.subTest(profile=profile):
+                self.check_server_side("ufw", profile)
+                self.doCleanups()
+
+    def test_9_client_ufw_each_profile(self):
+        reason = ufw_sandbox.missing()
+        if reason:
+            self.skipTest(reason)
+        for profile in PROFILES:
+            with self.subTest(profile=profile):
+                self.check_client_side("ufw", profile)
                 self.doCleanups()
 
     def test_7_client_rules_for_a_shorter_media_range_keep_the_rest_out(self):
