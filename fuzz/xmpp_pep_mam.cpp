@@ -1,5 +1,6 @@
 // libFuzzer target for the account features on the router: XEP-0313 archive
-// queries, XEP-0163 pubsub requests and XEP-0115 caps (presence, and answers
+// queries, XEP-0163 pubsub requests (with the XEP-0398 and XEP-0402
+// conversions they start), vCards, and XEP-0115 caps (presence, and answers
 // to the server's disco#info queries), and the caps verification string of
 // any element.
 //
@@ -16,6 +17,7 @@
 #include "xmpp/mam.hpp"
 #include "xmpp/memory_xmpp_store.hpp"
 #include "xmpp/pep.hpp"
+#include "xmpp/vcard.hpp"
 #include "xmpp/xml_stream_parser.hpp"
 #include "xmpp/xml_writer.hpp"
 
@@ -42,8 +44,11 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   SeededRng rng{1};
   Router router({.domains = {"example.com"}}, store, rng);
   register_mam(router, store, rng, {.max_archived_messages = 20, .default_page = 5, .max_page = 10, .wall_clock = {}});
-  register_pep(router, store, rng, {.max_nodes = 4, .max_items = 4, .max_item_bytes = 4096, .caps_cache = 8,
-                                    .wall_clock = {}});
+  // vCards too: XEP-0398 converts between their PHOTO and PEP avatars, and
+  // XEP-0402 bookmarks between PEP nodes, on whatever alice stores.
+  register_vcards(router, store, 8192,
+                  register_pep(router, store, rng, {.max_nodes = 4, .max_items = 4, .max_item_bytes = 4096,
+                                                    .caps_cache = 8, .max_vcard_bytes = 8192, .wall_clock = {}}));
   const Instant now{};
   if (!router.bind(1, alice, "a") || !router.bind(2, bob, "b")) std::abort();
   for (std::uint64_t s : {1, 2}) router.handle_stanza(now, s, stanza("<presence xmlns='jabber:client'/>"));

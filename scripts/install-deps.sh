@@ -15,6 +15,9 @@ packages=(
   python3 iproute2 nftables iptables conntrack ufw coturn stun-client procps sip-tester baresip-core
   python3-slixmpp python3-aiohttp curl go-sendxmpp python3-aioice ffmpeg tshark
   avahi-daemon avahi-utils dbus-daemon python3-zeroconf
+  # XMPP federation against another server (tests/interop/test_xmpp_s2s_prosody.py): Prosody, and
+  # dnsmasq serving its SRV records inside the test's network namespace
+  prosody dnsmasq-base
 )
 
 missing=()

@@ -58,6 +58,11 @@ std::vector<CatalogEntry> port_catalog(const PortSettings& s) {
   add("xmpp-component", s.component_port, s.component_port, Proto::tcp, to_server, true,
       "XMPP external components (XEP-0114): gateways and bots on trusted hosts",
       "external components (gateways, bots) cannot connect");
+  // Federation: other servers connect here, and we connect to theirs (5269
+  // unless their DNS says otherwise): a firewall must let both through.
+  add("xmpp-server", s.s2s_port, s.s2s_port, Proto::tcp, to_server, false,
+      "XMPP federation (RFC 6120 server-to-server): inbound from other servers, and outbound to theirs on 5269",
+      "chat with users of other XMPP servers");
   add("portcheck", s.portcheck_port, s.portcheck_port, Proto::tcp, to_server, false,
       "port-check control (confab portcheck)", "confab portcheck cannot test this network");
   add("media", s.media_first, s.media_last, Proto::udp, Direction::peer_to_peer, false,

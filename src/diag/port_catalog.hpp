@@ -49,6 +49,7 @@ struct PortSettings {
   std::uint16_t upload_port = 5443;   // XEP-0363 HTTP file upload (HTTPS); 0: off
   std::uint16_t portcheck_port = 5680; // confabd's port-check control port (TCP); 0: off
   std::uint16_t component_port = 0;    // XEP-0114 external components (TCP); off unless configured
+  std::uint16_t s2s_port = 0;          // XMPP federation (TCP, both ways); off unless configured
   std::uint16_t media_first = 16384;
   std::uint16_t media_last = 16403;
   bool bonjour = true;                // mDNS 5353 and serverless chat 5298 (and iChat's 5297)

@@ -1,5 +1,7 @@
 #include "net/flow_service.hpp"
 
+#include <utility>
+
 #include <openssl/err.h>
 #include <openssl/ssl.h>
 
@@ -97,6 +99,7 @@ struct Flow {
   bool read_needs_write = false;   // TLS: a read must wait for writability
   bool write_needs_read = false;   // TLS: a write must wait for readability
   bool upgrade = false;            // STARTTLS asked for: handshake once `out` is written
+  bool upgrade_as_client = false;  // ...as the client (start_tls_client)
   bool close_after_flush = false;  // the core asked to close once `out` is written
   bool dirty = false;              // listed for the end-of-pump flush
   // TLS 1.3 after the handshake: our own record layer, and no SSL object.
@@ -134,6 +137,7 @@ struct FlowService::Impl {
   std::unique_ptr<FlowCore> core;
   asio::io_context io{1};
   std::unique_ptr<SSL_CTX, SslCtxDeleter> tls_context;
+  std::unique_ptr<SSL_CTX, SslCtxDeleter> client_context;  // outgoing STARTTLS (start_tls_client)
   SocketBioMethod bio_method;
   // UDP moves in batches (recvmmsg/sendmmsg): at thousands of calls a
   // second a syscall per datagram is a large share of the server's time.
@@ -257,6 +261,9 @@ struct FlowService::Impl {
     if (c.kind == FlowCommand::Kind::start_tls) {
       // Only a plain TCP connection can be upgraded, and only with a certificate.
       if (f.transport == Transport::tcp && !f.ssl && tls_context) f.upgrade = true;
+      else f.close_after_flush = true;
+    } else if (c.kind == FlowCommand::Kind::start_tls_client) {
+      if (f.transport == Transport::tcp && !f.ssl && client_context) f.upgrade = f.upgrade_as_client = true;
       else f.close_after_flush = true;
     } else {
       f.close_after_flush = true;
@@ -468,12 +475,14 @@ struct FlowService::Impl {
   // closes the stream).
   void start_tls(const std::shared_ptr<Flow>& f) {
     f->upgrade = false;
-    f->ssl = bio_method.new_server(tls_context.get(), f->fd());
+    const bool as_client = std::exchange(f->upgrade_as_client, false);
+    f->ssl = as_client ? bio_method.new_client(client_context.get(), f->fd())
+                       : bio_method.new_server(tls_context.get(), f->fd());
     if (!f->ssl) {
       ++counters.tls_failures;
       return close_flow(f);
     }
-    if (config.tls_offload) {
+    if (config.tls_offload && !as_client) {  // the record layer takes over server sides only
       f->secrets = std::make_unique<CapturedSecrets>();
       SSL_set_app_data(f->ssl.get(), f.get());
     }
@@ -595,6 +604,7 @@ struct FlowService::Impl {
     f->connecting = true;
     f->deadline = Clock::now() + setup_timeout;
     flow_by_remote[{Transport::tcp, remote}] = f->id;
+    core->handle_flow_connecting(Clock::now(), f->id, remote);
     f->socket.async_connect(to_tcp_endpoint(remote), [this, f](std::error_code ec) {
       f->connecting = false;
       if (f->closed) return;
@@ -766,6 +776,20 @@ std::unique_ptr<FlowService> FlowService::start(const FlowServiceConfig& config,
       tls_error = "cannot load " + config.tls_files->certificate.string() + " / " +
                   config.tls_files->private_key.string() + ": " + openssl_error();
       return nullptr;
+    }
+    if (config.starttls) {
+      // Outgoing STARTTLS: encryption only. SSL_VERIFY_NONE because who the
+      // peer is gets proven by the protocol above (XMPP dialback, XEP-0220).
+      impl.client_context.reset(SSL_CTX_new(TLS_client_method()));
+      if (SSL_CTX* cc = impl.client_context.get()) {
+        SSL_CTX_set_min_proto_version(cc, TLS1_2_VERSION);
+        SSL_CTX_set_options(cc, SSL_OP_ALL | SSL_OP_NO_COMPRESSION);
+        SSL_CTX_set_verify(cc, SSL_VERIFY_NONE, nullptr);
+        SSL_CTX_set_mode(cc, SSL_MODE_ENABLE_PARTIAL_WRITE | SSL_MODE_ACCEPT_MOVING_WRITE_BUFFER);
+        // Our certificate too, for peers that ask for one (SASL EXTERNAL).
+        SSL_CTX_use_certificate_chain_file(cc, config.tls_files->certificate.string().c_str());
+        SSL_CTX_use_PrivateKey_file(cc, config.tls_files->private_key.string().c_str(), SSL_FILETYPE_PEM);
+      }
     }
   }
   for (const auto& a : config.udp) {

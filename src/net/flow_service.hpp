@@ -50,6 +50,8 @@ struct TlsInfo {
 struct FlowCommand {
   enum class Kind {
     start_tls,    // after what is queued is written, run a TLS server handshake on this connection (STARTTLS)
+    start_tls_client,  // the same as the client: an outgoing connection's STARTTLS (XMPP s2s). The peer's
+                       // certificate is not verified here: the protocol authenticates it (dialback)
     close,        // after what is queued is written, close it
   };
   FlowId flow = no_flow;
@@ -69,6 +71,10 @@ class FlowCore {
   // handle_flow_secured follows at once).
   virtual void handle_flow_opened(Instant, FlowId, Transport, const SocketAddress& /*local*/,
                                   const SocketAddress& /*remote*/) {}
+  // A transmit with no flow opened this outgoing TCP connection to `remote`
+  // (the connect is under way): from now on it is `flow`, and its failure
+  // is a handle_flow_closed like any other.
+  virtual void handle_flow_connecting(Instant, FlowId, const SocketAddress& /*remote*/) {}
   // A TLS handshake finished on this flow (direct TLS, or after start_tls).
   virtual void handle_flow_secured(Instant, FlowId, const TlsInfo&) {}
   virtual std::optional<FlowCommand> poll_command() { return std::nullopt; }

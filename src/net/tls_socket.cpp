@@ -87,6 +87,12 @@ SslPtr SocketBioMethod::new_server(SSL_CTX* context, int fd) const {
   return ssl;
 }
 
+SslPtr SocketBioMethod::new_client(SSL_CTX* context, int fd) const {
+  SslPtr ssl = new_server(context, fd);
+  if (ssl) SSL_set_connect_state(ssl.get());
+  return ssl;
+}
+
 void tune_server_context(SSL_CTX* context) {
   SSL_CTX_set_mode(context,
                    SSL_MODE_RELEASE_BUFFERS | SSL_MODE_ENABLE_PARTIAL_WRITE | SSL_MODE_ACCEPT_MOVING_WRITE_BUFFER);

@@ -43,6 +43,8 @@ class SocketBioMethod {
   SocketBioMethod& operator=(const SocketBioMethod&) = delete;
   // A server-side SSL for `fd` (not owned), or null when OpenSSL is out of memory.
   SslPtr new_server(SSL_CTX* context, int fd) const;
+  // The same for the client side of a handshake (outgoing STARTTLS).
+  SslPtr new_client(SSL_CTX* context, int fd) const;
 
  private:
   BIO_METHOD* method_ = nullptr;

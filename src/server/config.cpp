@@ -5,6 +5,7 @@
 
 #include <toml++/toml.h>
 
+#include <cstdlib>
 #include <fstream>
 #include <map>
 #include <sstream>
@@ -173,6 +174,51 @@ void read_components(Reader& r, XmppConfig& x) {
     r.fail(key, "at least one component (domain and secret) is needed when xmpp.components is enabled");
 }
 
+// [xmpp.s2s]: federation.
+void read_s2s(Reader& r, XmppConfig& x) {
+  auto& s = x.s2s;
+  s.enabled = r.boolean("xmpp.s2s.enabled");
+  s.address = address(r, "xmpp.s2s.bind", false).value_or(IpAddress{});
+  s.port = static_cast<std::uint16_t>(r.integer("xmpp.s2s.port", 1, 65535));
+  if (s.enabled && (s.port == x.port || s.port == x.tls_port || (x.components.enabled && s.port == x.components.port)))
+    r.fail("xmpp.s2s.port", "must differ from xmpp.port, xmpp.tls_port and xmpp.components.port");
+  s.require_tls = r.boolean("xmpp.s2s.require_tls");
+  s.max_connections = static_cast<std::size_t>(r.integer("xmpp.s2s.max_connections", 1, 1'000'000));
+  s.max_stanza_size = static_cast<std::size_t>(r.integer("xmpp.s2s.max_stanza_size", 10000, 16 << 20));
+  s.queue_length = static_cast<std::size_t>(r.integer("xmpp.s2s.queue_length", 1, 1'000'000));
+  s.connect_timeout = std::chrono::seconds(r.integer("xmpp.s2s.connect_timeout", 1, 3600));
+  s.idle_timeout = std::chrono::seconds(r.integer("xmpp.s2s.idle_timeout", 10, 86400));
+  s.hosts.clear();
+  const std::string key = "xmpp.s2s.hosts";
+  const auto* arr = r.node(key).as_array();
+  for (std::size_t i = 0; arr && i < arr->size(); ++i) {
+    const std::string entry = "entry " + std::to_string(i + 1) + ": ";
+    auto text = arr->get(i)->value<std::string>();
+    const auto eq = text ? text->find('=') : std::string::npos;
+    if (eq == std::string::npos)
+      return r.fail(key, entry + "expected \"domain=host:port\", like \"example.net=192.0.2.7:5269\"");
+    auto jid = xmpp::Jid::parse(text->substr(0, eq));
+    if (!jid || !jid->is_domain()) return r.fail(key, entry + "\"" + text->substr(0, eq) + "\" is not a domain");
+    std::string target = text->substr(eq + 1);
+    S2sHost h{jid->domain(), target, 5269};
+    // host:port, [v6]:port, or a bare host (port 5269).
+    if (auto sa = SocketAddress::parse(target, 5269)) {
+      h.host = sa->ip.to_string();
+      h.port = sa->port;
+    } else if (const auto colon = target.rfind(':'); colon != std::string::npos && target.find(':') == colon) {
+      h.host = target.substr(0, colon);
+      const std::string port = target.substr(colon + 1);
+      char* end = nullptr;
+      const long p = std::strtol(port.c_str(), &end, 10);
+      if (port.empty() || *end != '\0' || p < 1 || p > 65535)
+        return r.fail(key, entry + "\"" + port + "\" is not a port number");
+      h.port = static_cast<std::uint16_t>(p);
+    }
+    if (h.host.empty()) return r.fail(key, entry + "no host after '='");
+    s.hosts.push_back(std::move(h));
+  }
+}
+
 }  // namespace
 
 std::string ConfigError::message() const { return where + ": " + key + ": " + problem; }
@@ -195,6 +241,7 @@ diag::PortSettings port_settings_from(const Config& c) {
   p.upload_port = c.xmpp.enabled && c.xmpp.upload.enabled ? c.xmpp.upload.port : 0;
   p.portcheck_port = c.portcheck.enabled ? c.portcheck.port : 0;
   p.component_port = c.xmpp.enabled && c.xmpp.components.enabled ? c.xmpp.components.port : 0;
+  p.s2s_port = c.xmpp.enabled && c.xmpp.s2s.enabled ? c.xmpp.s2s.port : 0;
   return p;
 }
 
@@ -391,6 +438,7 @@ Result<Config, ConfigError> load_config(const std::optional<std::filesystem::pat
     if (x.muc.enabled && d == x.muc.domain) r.fail("xmpp.muc.domain", "must differ from the user domains");
   x.muc.max_rooms = static_cast<std::size_t>(r.integer("xmpp.muc.max_rooms", 1, 10'000'000));
   x.muc.max_users = static_cast<std::size_t>(r.integer("xmpp.muc.max_users", 2, 1'000'000));
+  x.muc.archive_messages = static_cast<std::size_t>(r.integer("xmpp.muc.archive_messages", 0, 100'000'000));
   auto& up = x.upload;
   up.enabled = r.boolean("xmpp.upload.enabled");
   up.domain = ascii_lower(r.str("xmpp.upload.domain"));
@@ -418,6 +466,7 @@ Result<Config, ConfigError> load_config(const std::optional<std::filesystem::pat
   up.connections_per_address = static_cast<std::size_t>(r.integer("xmpp.upload.connections_per_address", 1, 1'000'000));
   up.idle_timeout = std::chrono::seconds(r.integer("xmpp.upload.idle_timeout", 1, 3600));
   read_components(r, x);
+  read_s2s(r, x);
   auto& xl = x.limits;
   xl.max_stanza_size = static_cast<std::size_t>(r.integer("xmpp.limits.max_stanza_size", 10000, 16 << 20));
   xl.connections = static_cast<std::size_t>(r.integer("xmpp.limits.connections", 1, 10'000'000));

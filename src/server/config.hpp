@@ -101,6 +101,7 @@ struct MucSettings {
   std::string domain;  // "" = conference.<first xmpp domain>
   std::size_t max_rooms = 10000;
   std::size_t max_users = 1000;
+  std::size_t archive_messages = 10000;  // per persistent room (XEP-0313 §5); 0: no room archives
 };
 
 // XEP-0363 HTTP file upload: a component on its own domain hands out
@@ -139,6 +140,28 @@ struct ComponentSettings {
   std::uint32_t failed_handshakes = 5;  // per address within 10 minutes, then a lockout (doubling)
 };
 
+// Federation with other XMPP servers (RFC 6120 server-to-server, XEP-0220
+// dialback). Off by default: turning it on opens port 5269 to the internet
+// and lets any server on it deliver messages and subscription requests to
+// our users, so it is a choice, not a surprise.
+struct S2sHost {
+  std::string domain;  // canonical
+  std::string host;    // an address or a name
+  std::uint16_t port = 5269;
+};
+struct S2sSettings {
+  bool enabled = false;
+  IpAddress address;          // where 5269 listens ("bind"); 0.0.0.0 by default
+  std::uint16_t port = 5269;
+  bool require_tls = true;
+  std::vector<S2sHost> hosts;  // static routes, before DNS: "domain=host:port"
+  std::size_t max_connections = 256;
+  std::size_t max_stanza_size = 262144;
+  std::size_t queue_length = 1000;  // stanzas per remote domain while its stream is set up
+  std::chrono::seconds connect_timeout{15};
+  std::chrono::seconds idle_timeout{600};
+};
+
 struct XmppConfig {
   bool enabled = true;
   IpAddress address;
@@ -153,6 +176,7 @@ struct XmppConfig {
   MucSettings muc;
   UploadSettings upload;
   ComponentSettings components;
+  S2sSettings s2s;
 };
 
 // The port-check service (`confab portcheck`): a control port where a

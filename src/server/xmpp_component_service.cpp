@@ -231,6 +231,15 @@ void SharedFlowCore::handle_flow_opened(Instant now, net::FlowId flow, Transport
   core_of(flow).handle_flow_opened(now, flow, transport, local, remote);
 }
 
+void SharedFlowCore::handle_flow_connecting(Instant now, net::FlowId flow, const SocketAddress& remote) {
+  if (auto it = second_connects_.find(remote); it != second_connects_.end()) {
+    second_connects_.erase(it);
+    second_flows_.insert(flow);
+    return second_->handle_flow_connecting(now, flow, remote);
+  }
+  main_->handle_flow_connecting(now, flow, remote);
+}
+
 void SharedFlowCore::handle_flow_secured(Instant now, net::FlowId flow, const net::TlsInfo& info) {
   core_of(flow).handle_flow_secured(now, flow, info);
 }
@@ -251,7 +260,10 @@ void SharedFlowCore::handle_timeout(Instant now) {
 
 std::optional<net::FlowTransmit> SharedFlowCore::poll_transmit() {
   if (auto t = main_->poll_transmit()) return t;
-  return second_->poll_transmit();
+  auto t = second_->poll_transmit();
+  if (t && t->flow == net::no_flow && t->transmit.transport == Transport::tcp)
+    second_connects_.insert(t->transmit.remote);  // handle_flow_connecting follows if it opens a connection
+  return t;
 }
 
 std::optional<net::FlowCommand> SharedFlowCore::poll_command() {

@@ -14,6 +14,7 @@
 #include <memory>
 #include <nlohmann/json.hpp>
 #include <queue>
+#include <set>
 #include <string>
 #include <unordered_map>
 #include <unordered_set>
@@ -84,7 +85,8 @@ class ComponentFlowCore final : public net::FlowCore, private xmpp::ComponentBin
 };
 
 // Two cores on one flow service: TCP connections accepted on local port
-// `second_port` belong to `second`, everything else to `main`.
+// `second_port`, and outgoing ones `second` opened, belong to `second`;
+// everything else to `main`.
 class SharedFlowCore final : public net::FlowCore {
  public:
   SharedFlowCore(std::unique_ptr<net::FlowCore> main, std::unique_ptr<net::FlowCore> second, std::uint16_t second_port)
@@ -92,6 +94,7 @@ class SharedFlowCore final : public net::FlowCore {
 
   void handle_flow_opened(Instant now, net::FlowId flow, Transport transport, const SocketAddress& local,
                           const SocketAddress& remote) override;
+  void handle_flow_connecting(Instant now, net::FlowId flow, const SocketAddress& remote) override;
   void handle_flow_secured(Instant now, net::FlowId flow, const net::TlsInfo& info) override;
   void handle_datagram(Instant now, const Datagram& d, net::FlowId flow) override;
   void handle_flow_closed(Instant now, net::FlowId flow) override;
@@ -109,6 +112,9 @@ class SharedFlowCore final : public net::FlowCore {
   std::unique_ptr<net::FlowCore> second_;
   std::uint16_t second_port_;
   std::unordered_set<net::FlowId> second_flows_;
+  // Outgoing connections `second` asked for (a transmit with no flow):
+  // their flows are its own once the flow service names them.
+  std::multiset<SocketAddress> second_connects_;
 };
 
 }  // namespace confab::server

@@ -12,6 +12,7 @@
 #include "sasl/auth_limiter.hpp"
 #include "server/secret_file.hpp"
 #include "server/xmpp_component_service.hpp"
+#include "server/xmpp_s2s_service.hpp"
 #include "store/sqlite_xmpp_store.hpp"
 #include "xmpp/c2s_session.hpp"
 #include "xmpp/external_services.hpp"
@@ -49,18 +50,19 @@ class XmppFlowCore final : public net::FlowCore {
         limiter_(sasl::AuthLimiterConfig{}),
         log_(std::move(log)) {
     if (!external.empty()) xmpp::register_external_services(router_, std::move(external));
-    xmpp::register_vcards(router_, *xmpp_store_);
     const auto wall_clock = [](Instant) { return std::chrono::system_clock::now(); };
     mam.wall_clock = wall_clock;
     if (mam.max_archived_messages > 0) xmpp::register_mam(router_, *xmpp_store_, rng_, std::move(mam));  // XEP-0313
     xmpp::PepConfig pep;
     pep.wall_clock = wall_clock;
-    xmpp::register_pep(router_, *xmpp_store_, rng_, std::move(pep));  // XEP-0163, XEP-0115
+    // XEP-0163, XEP-0115; vCards (XEP-0054) tell it of PHOTOs (XEP-0398).
+    xmpp::register_vcards(router_, *xmpp_store_, 128 * 1024,
+                          xmpp::register_pep(router_, *xmpp_store_, rng_, std::move(pep)));
     if (muc) {
       // Persistent rooms live in the same SQLite file, on the same connection,
       // so their writes join the batch of the read that made them.
       muc_ = std::make_unique<xmpp::MucService>(
-          std::move(*muc), [](Instant) { return std::chrono::system_clock::now(); }, xmpp_store_.get());
+          std::move(*muc), [](Instant) { return std::chrono::system_clock::now(); }, xmpp_store_.get(), &rng_);
       if (auto n = muc_->restore(); !n)
         log_->error("xmpp: cannot load the persistent rooms of {}: {}", muc_->domain(), n.error().message);
       else if (*n > 0)
@@ -405,6 +407,7 @@ class XmppFlowCore final : public net::FlowCore {
 struct XmppService::State {
   XmppFlowCore* core = nullptr;  // owned by the flow service
   ComponentFlowCore* components = nullptr;  // likewise, when xmpp.components is enabled
+  S2sFlowCore* s2s = nullptr;               // likewise, when xmpp.s2s is enabled
 };
 
 Result<std::unique_ptr<XmppService>, std::string> XmppService::start(const Config& config,
@@ -486,6 +489,7 @@ Result<std::unique_ptr<XmppService>, std::string> XmppService::start(const Confi
     mc.domain = x.muc.domain;
     mc.max_rooms = x.muc.max_rooms;
     mc.max_users = x.muc.max_users;
+    mc.max_archived_messages = x.muc.archive_messages;
     if (auto bad = xmpp::validate(mc)) return unexpected("xmpp: xmpp.muc: " + *bad);
     muc = std::move(mc);
   }
@@ -513,6 +517,21 @@ Result<std::unique_ptr<XmppService>, std::string> XmppService::start(const Confi
       log->warn("xmpp: the component port {} is not on loopback: XEP-0114 has no TLS, its stanzas cross the "
                 "network in the clear", x.components.port);
   }
+  if (x.s2s.enabled) {
+    // Federation: port 5269 and outgoing connections on this flow service
+    // too (the router's thread). The dialback secret signs our keys
+    // (XEP-0185); kept so a restart does not invalidate streams in flight.
+    auto dialback = load_or_create_secret(config.server.data_dir / "xmpp-dialback.key", 32, rng);
+    if (!dialback) return unexpected("xmpp: " + dialback.error());
+    XmppFlowCore* c2s_core = s->state_->core;
+    auto s2s_core = std::make_unique<S2sFlowCore>(s2s_config(x, *dialback), x.s2s.hosts, c2s_core->router(),
+                                                  [c2s_core](Instant now) { c2s_core->deliver_routed(now); }, log);
+    s->state_->s2s = s2s_core.get();
+    fc.tcp.push_back({x.s2s.address, x.s2s.port});
+    flow_core = std::make_unique<SharedFlowCore>(std::move(flow_core), std::move(s2s_core), x.s2s.port);
+    if (!x.s2s.require_tls)
+      log->warn("xmpp: xmpp.s2s.require_tls is off: stanzas to and from other servers may cross the network in the clear");
+  }
   net::BindError bind_error;
   std::string tls_error;
   s->flows_ = net::FlowService::start(fc, std::move(flow_core), bind_error, tls_error);
@@ -522,6 +541,8 @@ Result<std::unique_ptr<XmppService>, std::string> XmppService::start(const Confi
     if (bind_error.error == std::errc::address_in_use)
       why += x.components.enabled && bind_error.address.port == x.components.port
                  ? " (another program has this port; change xmpp.components.port or stop it)"
+             : x.s2s.enabled && bind_error.address.port == x.s2s.port
+                 ? " (another program has this port; change xmpp.s2s.port or stop it)"
                  : " (another program has this port; change xmpp.port or stop it)";
     return unexpected("xmpp: cannot listen on " + bind_error.address.to_string() + ": " + why);
   }
@@ -542,6 +563,7 @@ void XmppService::stop() {
     flows_->with_core([this](net::FlowCore&) {
       state_->core->shutdown(Clock::now());
       if (state_->components) state_->components->shutdown(Clock::now());
+      if (state_->s2s) state_->s2s->shutdown(Clock::now());
     });
   }
   flows_->stop();
@@ -553,6 +575,7 @@ std::string XmppService::status_json() {
   flows_->with_core([&](net::FlowCore&) {
     j.update(state_->core->status());
     if (state_->components) j["components"] = state_->components->status();
+    if (state_->s2s) j["s2s"] = state_->s2s->status();
   });
   return j.dump();
 }

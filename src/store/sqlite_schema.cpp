@@ -205,6 +205,26 @@ CREATE INDEX mam_messages_by_account ON mam_messages (account_id, seq);
 CREATE INDEX mam_messages_by_with ON mam_messages (account_id, with_bare, seq);
 DELETE FROM sqlite_sequence WHERE name = 'mam_messages';
 )sql",
+    // 6 -> 7: MUC room archives (XEP-0313 §5; store/sqlite_xmpp_muc_archive.cpp).
+    // Keyed by service and room rather than muc_rooms.id: save_muc_room
+    // replaces a room's row (and so its cascading rows) whenever it is saved
+    // whole, and the archive must outlive that; delete_muc_room deletes it
+    // explicitly. The sender is the occupant's nick; seq orders (no
+    // AUTOINCREMENT, as mam_messages since version 6), uid is the id
+    // clients see (the room's <stanza-id/>).
+    R"sql(
+CREATE TABLE muc_archive (
+  seq INTEGER PRIMARY KEY,
+  service TEXT NOT NULL,
+  room TEXT NOT NULL,
+  uid TEXT NOT NULL,
+  stamp INTEGER NOT NULL,
+  nick TEXT NOT NULL,
+  stanza TEXT NOT NULL,
+  UNIQUE (service, room, uid)
+);
+CREATE INDEX muc_archive_by_room ON muc_archive (service, room, seq);
+)sql",
 };
 
 StoreResult<int> user_version(Database& db) {

@@ -275,10 +275,22 @@ StorageResult<Stored> SqliteXmppStore::add_muc_history(const std::string& servic
 StorageResult<bool> SqliteXmppStore::delete_muc_room(const std::string& service, const std::string& room) {
   std::lock_guard lock(mutex_);
   const std::string doing = "cannot delete the room " + where(service, room);
+  // The archive is keyed by name, not by the row (it outlives save_muc_room):
+  // deleted here, in the same transaction.
+  Transaction t(db_);
+  if (!t.begin(doing)) return unexpected(failure(doing));
+  muc_archive_counts_.erase(where(service, room));
+  {
+    Statement a(db_, "DELETE FROM muc_archive WHERE service = ? AND room = ?");
+    a.bind(1, service).bind(2, room);
+    if (a.step() != SQLITE_DONE) return unexpected(failure(doing));
+  }
   Statement d(db_, "DELETE FROM muc_rooms WHERE service = ? AND room = ?");
   d.bind(1, service).bind(2, room);
   if (d.step() != SQLITE_DONE) return unexpected(failure(doing));
-  return sqlite3_changes(db_.handle()) > 0;
+  const bool deleted = sqlite3_changes(db_.handle()) > 0;
+  if (!t.commit(doing)) return unexpected(failure(doing));
+  return deleted;
 }
 
 }  // namespace confab::store

@@ -54,6 +54,7 @@ void SqliteXmppStore::check_data_version() {
   if (v.step() != SQLITE_ROW) {  // cannot tell: trust nothing cached
     account_ids_.clear();
     archive_counts_.clear();
+    muc_archive_counts_.clear();
     return;
   }
   const std::int64_t now = v.integer(0);
@@ -61,6 +62,7 @@ void SqliteXmppStore::check_data_version() {
   data_version_ = now;
   account_ids_.clear();  // an account may be gone, or gone and made again with another id
   archive_counts_.clear();
+  muc_archive_counts_.clear();
 }
 
 StorageResult<std::optional<std::int64_t>> SqliteXmppStore::account_id(const Jid& account) {
@@ -418,6 +420,7 @@ StoreResult<Done> SqliteXmppStore::end_batch() {
   if (!r) {
     sqlite3_exec(db_.handle(), "ROLLBACK", nullptr, nullptr, nullptr);
     archive_counts_.clear();  // what the batch archived is not there
+    muc_archive_counts_.clear();
   }
   return r;
 }

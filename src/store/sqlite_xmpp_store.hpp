@@ -92,6 +92,12 @@ class SqliteXmppStore final : public XmppStore, public xmpp::MucStore {
                                                     const xmpp::MucHistoryRecord& message,
                                                     std::size_t max_history) override;
   xmpp::StorageResult<bool> delete_muc_room(const std::string& service, const std::string& room) override;
+  // sqlite_xmpp_muc_archive.cpp: room archives (XEP-0313 §5, schema version 7).
+  xmpp::StorageResult<xmpp::Stored> archive_muc_message(const std::string& service, const std::string& room,
+                                                        const xmpp::ArchivedMessage& message,
+                                                        std::size_t max_messages) override;
+  xmpp::StorageResult<xmpp::ArchivePage> query_muc_archive(const std::string& service, const std::string& room,
+                                                           const xmpp::ArchiveQuery& query) override;
 
  private:
   SqliteXmppStore(sqlite::Database db, SqliteXmppOptions options) : db_(std::move(db)), options_(std::move(options)) {}
@@ -124,6 +130,8 @@ class SqliteXmppStore final : public XmppStore, public xmpp::MucStore {
   // Messages in each account's archive, so trimming to the limit does not
   // walk the archive on every message (a row count is O(n) in SQLite).
   std::unordered_map<std::int64_t, std::int64_t> archive_counts_;
+  // The same for room archives, by "room@service".
+  std::unordered_map<std::string, std::int64_t> muc_archive_counts_;
 };
 
 }  // namespace confab::store

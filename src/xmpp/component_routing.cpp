@@ -103,8 +103,15 @@ void Router::from_component(Element st) {
 
 void Router::route_local(Element st) {
   auto to = Jid::parse(st.attribute("to").value_or(""));
-  // Only local users: no federation yet, and nothing here answers a
-  // component's stanzas to the server or to another component.
+  // An extension's notification to a user on another server (PEP), or a
+  // room's stanza to an occupant there (the remote route sends only from
+  // the domains it federates: ours and the group chat service's).
+  if (to && remote_ && is_remote(*to)) {
+    auto from = Jid::parse(st.attribute("from").value_or(""));
+    if (from && (is_local_domain(from->domain()) || component_for(from->domain()))) return to_remote(st);
+  }
+  // Only local users: nothing here answers a component's stanzas to the
+  // server or to another component.
   if (!to || to->local().empty() || !is_local_domain(to->domain())) {
     ++counters_.ignored;
     return;

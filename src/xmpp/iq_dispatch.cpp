@@ -75,7 +75,11 @@ void Router::handle_iq(Instant now, std::uint64_t id, Element st) {
     to = std::move(*parsed);
   }
   if (!is_local_domain(to.domain())) {
-    if (request) send_error(st, StanzaError(Condition::remote_server_not_found, "no federation with " + to.domain()));
+    if (remote_) {
+      if (!outbound_blocked(id, st, to)) to_remote(st);
+    } else if (request) {
+      send_error(st, StanzaError(Condition::remote_server_not_found, "no federation with " + to.domain()));
+    }
     return;
   }
   if (to.local().empty()) {

@@ -1,5 +1,7 @@
 #include "xmpp/memory_muc_store.hpp"
 
+#include "xmpp/memory_xmpp_store.hpp"
+
 #include <algorithm>
 #include <chrono>
 
@@ -100,9 +102,33 @@ StorageResult<Stored> MemoryMucStore::add_muc_history(const std::string& service
   return Stored{};
 }
 
+StorageResult<Stored> MemoryMucStore::archive_muc_message(const std::string& service, const std::string& room,
+                                                          const ArchivedMessage& message, std::size_t max_messages) {
+  if (failing_) return unexpected(failing_error());
+  if (!find(service, room)) return Stored{};
+  auto& archive = archives_[{service, room}];
+  ArchivedMessage m = message;
+  m.stamp = to_second(m.stamp);
+  archive.push_back(std::move(m));
+  while (archive.size() > max_messages) archive.pop_front();
+  ++writes_;
+  return Stored{};
+}
+
+StorageResult<ArchivePage> MemoryMucStore::query_muc_archive(const std::string& service, const std::string& room,
+                                                             const ArchiveQuery& query) {
+  if (failing_) return unexpected(failing_error());
+  static const std::deque<ArchivedMessage> none;
+  auto it = archives_.find({service, room});
+  const auto& archive = it == archives_.end() ? none : it->second;
+  // `with` is matched against the occupant JIDs stored: another JID matches nothing.
+  return query_memory_archive(archive, query);
+}
+
 StorageResult<bool> MemoryMucStore::delete_muc_room(const std::string& service, const std::string& room) {
   if (failing_) return unexpected(failing_error());
   ++writes_;
+  archives_.erase({service, room});
   return rooms_.erase({service, room}) > 0;
 }
 

@@ -1,7 +1,8 @@
 #pragma once
 // A MucStore in memory, for tests: the same rules as the SQLite one
 // (history trimmed to max_history, writes to a room not stored are no-ops,
-// stamps kept to the second).
+// stamps kept to the second; room archives as MemoryXmppStore's).
+#include <deque>
 #include <map>
 #include <utility>
 
@@ -28,12 +29,17 @@ class MemoryMucStore final : public MucStore {
                                         const MucSubjectRecord& subject) override;
   StorageResult<Stored> add_muc_history(const std::string& service, const std::string& room,
                                         const MucHistoryRecord& message, std::size_t max_history) override;
+  StorageResult<Stored> archive_muc_message(const std::string& service, const std::string& room,
+                                            const ArchivedMessage& message, std::size_t max_messages) override;
+  StorageResult<ArchivePage> query_muc_archive(const std::string& service, const std::string& room,
+                                               const ArchiveQuery& query) override;
   StorageResult<bool> delete_muc_room(const std::string& service, const std::string& room) override;
 
  private:
   MucRoomRecord* find(const std::string& service, const std::string& room);
 
   std::map<std::pair<std::string, std::string>, MucRoomRecord> rooms_;
+  std::map<std::pair<std::string, std::string>, std::deque<ArchivedMessage>> archives_;  // XEP-0313 §5
   std::size_t writes_ = 0;
   bool failing_ = false;
 };

@@ -35,7 +35,10 @@ StorageResult<ArchivePage> MemoryXmppStore::query_archive(const Jid& account, co
   if (failing_) return unexpected(failed());
   static const std::deque<ArchivedMessage> none;
   auto d = data_.find(account);
-  const auto& all = d == data_.end() ? none : d->second.archive;
+  return query_memory_archive(d == data_.end() ? none : d->second.archive, q);
+}
+
+StorageResult<ArchivePage> query_memory_archive(const std::deque<ArchivedMessage>& all, const ArchiveQuery& q) {
   auto index_of = [&](const std::string& id) -> std::optional<std::size_t> {
     for (std::size_t i = 0; i < all.size(); ++i)
       if (all[i].id == id) return i;

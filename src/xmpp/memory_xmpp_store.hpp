@@ -72,4 +72,8 @@ class MemoryXmppStore final : public XmppStore {
   bool failing_ = false;
 };
 
+// The page of `archive` (in archive order) that answers `query`, by the
+// rules both stores follow; MemoryMucStore's room archives use it too.
+StorageResult<ArchivePage> query_memory_archive(const std::deque<ArchivedMessage>& archive, const ArchiveQuery& query);
+
 }  // namespace confab::xmpp

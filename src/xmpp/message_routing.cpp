@@ -39,9 +39,10 @@ void Router::handle_message(std::uint64_t id, Element st) {
     to = s->jid.bare();
     st.set_attribute("to", to.str());
   }
-  if (!is_local_domain(to.domain()))
+  const bool remote = !is_local_domain(to.domain());
+  if (remote && !remote_)
     return send_error(st, StanzaError(Condition::remote_server_not_found, "no federation with " + to.domain()));
-  if (to.local().empty()) {
+  if (!remote && to.local().empty()) {
     // Nothing here handles messages to the server itself.
     return send_error(st, StanzaError(Condition::service_unavailable));
   }
@@ -57,6 +58,7 @@ void Router::handle_message(std::uint64_t id, Element st) {
   for (const auto& x : extensions_)
     if (auto e = x->message_sent(now_, s->jid.bare(), st)) archive_id = std::move(e);
   if (copies) carbons_sent(id, st, archive_id ? &*archive_id : nullptr);
+  if (remote) return to_remote(st);  // another server's users: its own rules apply there
   message_to_account(std::move(st), to, copies);
 }
 

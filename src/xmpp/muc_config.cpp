@@ -50,6 +50,8 @@ std::optional<std::string> validate(const MucConfig& c) {
   if (c.max_users == 0) return "muc: max_users must be at least 1";
   if (c.room_defaults.password_protected && c.room_defaults.password.empty())
     return "muc: password-protected rooms by default need a default password";
+  if (c.archive_page == 0 || c.max_archive_page < c.archive_page)
+    return "muc: archive_page must be at least 1 and at most max_archive_page";
   return std::nullopt;
 }
 

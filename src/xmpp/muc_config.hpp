@@ -50,6 +50,11 @@ struct MucConfig {
   std::size_t max_history_chars = 256 * 1024;  // and their characters: a room's history is bounded in memory too
   std::size_t max_invites = 20;      // <invite/>s in one message: more is policy-violation
   std::size_t max_disco_items = 1000;  // public rooms listed (no XEP-0059 paging yet)
+  // XEP-0313 §5: groupchat messages each persistent room keeps in its
+  // archive (past it the oldest go); 0: rooms keep no archive. Needs a store.
+  std::size_t max_archived_messages = 10000;
+  std::size_t archive_page = 50;       // results per archive query without <max/>
+  std::size_t max_archive_page = 250;  // a larger <max/> is cut to this
 };
 
 // Why a configuration cannot be used, or nullopt.

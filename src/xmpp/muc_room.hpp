@@ -16,6 +16,7 @@
 // muc_room_voice.cpp (§7.13 / §8.6 voice requests).
 #include <cstddef>
 #include <deque>
+#include <functional>
 #include <map>
 #include <optional>
 #include <set>
@@ -40,6 +41,9 @@ struct MucContext {
   WallTime wall;              // for <delay/> stamps and history's seconds/since
   const MucConfig& service;
   std::deque<Element>& out;   // stanzas for users, in order
+  // XEP-0313 §5: a new archive id for a groupchat message of a stored
+  // room; empty when the service keeps no room archives.
+  std::function<std::string()> archive_id = {};
 };
 
 class MucRoom {
@@ -89,12 +93,19 @@ class MucRoom {
     bool subject = false;
     std::set<Jid> affiliations;             // bare JIDs (or domains) whose affiliation changed
     std::vector<MucHistoryRecord> history;  // messages added, oldest first
-    bool any() const { return config || subject || !affiliations.empty() || !history.empty(); }
+    std::vector<ArchivedMessage> archive;   // groupchat messages to archive (XEP-0313 §5), oldest first
+    bool any() const { return config || subject || !affiliations.empty() || !history.empty() || !archive.empty(); }
   };
   MucRoomRecord record() const;
   MucAffiliationRecord affiliation_record(const Jid& jid) const;  // affiliation none when there is none
   std::optional<MucSubjectRecord> subject_record() const;
   Changes take_changes() { return std::exchange(changes_, Changes{}); }
+
+  // XEP-0313 §5 (muc_room_iq.cpp): why `from` may not read the archive, or
+  // nullopt. Banned users never; members-only and password-protected rooms
+  // only for occupants and members (and above); anyone else may, occupant
+  // or not, as in any other open room the archive is what joining shows.
+  std::optional<StanzaError> may_read_archive(const Jid& from) const;
 
  private:
   struct Occupant {
@@ -179,7 +190,7 @@ class MucRoom {
   void destroy(MucContext& ctx, const Element* destroy_request);
 
   // muc_room_iq.cpp
-  Element disco_info(const Element& query, const Jid& from) const;
+  Element disco_info(const Element& query, const Jid& from, bool archived) const;
 
   Jid jid_;  // bare
   RoomConfig config_;

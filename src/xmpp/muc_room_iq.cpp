@@ -17,7 +17,7 @@ void MucRoom::handle_iq(MucContext& ctx, const Element& iq, const Jid& from) {
   if (locked_ && affiliation_of(from) != Affiliation::owner)
     return reply_error(ctx, iq, StanzaError(Condition::item_not_found));
   if (payload.is("query", ns::disco_info) && get) {
-    Element info = disco_info(payload, from);
+    Element info = disco_info(payload, from, ctx.archive_id && storable());
     if (info.name.empty()) return reply_error(ctx, iq, StanzaError(Condition::item_not_found));
     return emit(ctx, muc::iq_result(iq, std::move(info)));
   }
@@ -51,7 +51,21 @@ void MucRoom::handle_occupant_iq(MucContext& ctx, const Element& iq, const Jid& 
   reply_error(ctx, iq, StanzaError(Condition::service_unavailable, "IQs are not relayed to occupants"));
 }
 
-Element MucRoom::disco_info(const Element& query, const Jid& from) const {
+std::optional<StanzaError> MucRoom::may_read_archive(const Jid& from) const {
+  // §7.2.10: a locked room does not exist yet, except for its owner.
+  const Affiliation a = affiliation_of(from);
+  if (locked_ && a != Affiliation::owner) return StanzaError(Condition::item_not_found);
+  if (a == Affiliation::outcast) return StanzaError(Condition::forbidden, "you are banned from this room");
+  // What only members or those with the password may hear is not for
+  // anyone else to read; an occupant got in, so it heard it anyway.
+  const bool closed = config_.members_only || config_.password_protected;
+  if (closed && a < Affiliation::member && !find_by_jid(from))
+    return StanzaError(Condition::forbidden, config_.members_only ? "the archive is for members of this room"
+                                                                 : "the archive is for occupants of this room");
+  return std::nullopt;
+}
+
+Element MucRoom::disco_info(const Element& query, const Jid& from, bool archived) const {
   Element info = muc::element("query", ns::disco_info);
   auto identity = [&](std::string_view name) {
     Element id = muc::element("identity", ns::disco_info);
@@ -87,6 +101,14 @@ Element MucRoom::disco_info(const Element& query, const Jid& from) const {
     Element feature = muc::element("feature", ns::disco_info);
     feature.set_attribute("var", f);
     info.add_child(std::move(feature));
+  }
+  // XEP-0313 §5: stored rooms keep an archive (temporary ones do not).
+  if (archived) {
+    for (const char* f : {"urn:xmpp:mam:2", "urn:xmpp:mam:2#extended", "urn:xmpp:sid:0"}) {
+      Element feature = muc::element("feature", ns::disco_info);
+      feature.set_attribute("var", f);
+      info.add_child(std::move(feature));
+    }
   }
   // XEP-0128 extended information; the subject is left out (§19.4: it leaks).
   DataForm roominfo;

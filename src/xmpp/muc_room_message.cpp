@@ -1,7 +1,10 @@
 // Messages: §7.4 to all occupants (kept as history), §8.1 the subject,
 // §7.5 private messages, §7.8.2 mediated invitations and declines, and
 // §17.1's rules for what is refused.
+#include <chrono>
+
 #include "xmpp/delay.hpp"
+#include "xmpp/mam.hpp"
 #include "xmpp/muc_room.hpp"
 #include "xmpp/muc_stanzas.hpp"
 
@@ -56,6 +59,26 @@ void MucRoom::groupchat(MucContext& ctx, const Element& message, const Occupant&
   Element m = message;
   m.remove_attribute("to");
   m.set_attribute("from", occupant_jid(sender.nick));
+  // XEP-0359 §5: a stanza-id claiming to be the room's is not the sender's to give.
+  std::erase_if(m.children, [&](const Node& n) {
+    const Element* e = n.element();
+    return e && e->is("stanza-id", ns::sid) && e->attribute("by") == jid_.str();
+  });
+  // XEP-0313 §5: a stored room archives what has a body, and everyone
+  // (the sender included, and later joiners through the history) sees
+  // the archive's id as the room's <stanza-id/>.
+  if (m.child("body") && ctx.archive_id && storable()) {
+    ArchivedMessage a;
+    a.id = ctx.archive_id();
+    a.stamp = std::chrono::time_point_cast<std::chrono::seconds>(ctx.wall);
+    a.with = jid_.with_resource(sender.nick);
+    Element sid = muc::element("stanza-id", ns::sid);
+    sid.set_attribute("id", a.id);
+    sid.set_attribute("by", jid_.str());
+    m.add_child(std::move(sid));
+    a.stanza = m;
+    changes_.archive.push_back(std::move(a));
+  }
   // Chat states and receipts are not worth replaying to a late joiner.
   if (m.child("body") && history_.add(m, ctx.wall, jid_.str()))
     changes_.history.push_back({history_.stanza(history_.size() - 1), ctx.wall});

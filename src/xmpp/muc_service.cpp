@@ -3,8 +3,13 @@
 #include "xmpp/muc_service.hpp"
 
 #include <algorithm>
+#include <chrono>
+#include <cstdio>
+#include <variant>
 
 #include "xmpp/im_namespaces.hpp"
+#include "xmpp/mam.hpp"
+#include "xmpp/mam_query.hpp"
 #include "xmpp/muc_stanzas.hpp"
 
 namespace confab::xmpp {
@@ -17,8 +22,8 @@ bool visible(const std::string& nick) {
 
 }  // namespace
 
-MucService::MucService(MucConfig config, WallClock wall_clock, MucStore* store)
-    : config_(std::move(config)), wall_clock_(std::move(wall_clock)), store_(store) {}
+MucService::MucService(MucConfig config, WallClock wall_clock, MucStore* store, Rng* rng)
+    : config_(std::move(config)), wall_clock_(std::move(wall_clock)), store_(store), rng_(rng) {}
 
 StorageResult<std::size_t> MucService::restore() {
   if (!store_) return std::size_t{0};
@@ -62,22 +67,37 @@ void MucService::persist(const std::string& id, MucRoom& room) {
     stored_.insert(id);
     if (stored(store_->save_muc_room(config_.domain, room.record(), config_.max_history))) resave_.erase(id);
     else resave_.insert(id);
-    return;
+  } else if (changes.any()) {
+    bool ok = true;
+    if (changes.config) ok = stored(store_->put_muc_config(config_.domain, id, room.config())) && ok;
+    for (const Jid& jid : changes.affiliations)
+      ok = stored(store_->put_muc_affiliation(config_.domain, id, room.affiliation_record(jid))) && ok;
+    if (changes.subject)
+      if (auto subject = room.subject_record()) ok = stored(store_->put_muc_subject(config_.domain, id, *subject)) && ok;
+    for (const MucHistoryRecord& h : changes.history)
+      ok = stored(store_->add_muc_history(config_.domain, id, h, config_.max_history)) && ok;
+    if (!ok) resave_.insert(id);
   }
-  if (!changes.any()) return;
-  bool ok = true;
-  if (changes.config) ok = stored(store_->put_muc_config(config_.domain, id, room.config())) && ok;
-  for (const Jid& jid : changes.affiliations)
-    ok = stored(store_->put_muc_affiliation(config_.domain, id, room.affiliation_record(jid))) && ok;
-  if (changes.subject)
-    if (auto subject = room.subject_record()) ok = stored(store_->put_muc_subject(config_.domain, id, *subject)) && ok;
-  for (const MucHistoryRecord& h : changes.history)
-    ok = stored(store_->add_muc_history(config_.domain, id, h, config_.max_history)) && ok;
-  if (!ok) resave_.insert(id);
+  // The archive is not part of the room's record (a resave leaves it as it
+  // is): a message whose write fails is missing from it, and counted.
+  for (const ArchivedMessage& m : changes.archive)
+    if (stored(store_->archive_muc_message(config_.domain, id, m, config_.max_archived_messages))) ++counters_.archived;
 }
 
 MucContext MucService::context(Instant now) {
-  return MucContext{now, wall_clock_ ? wall_clock_(now) : WallTime{}, config_, out_};
+  MucContext ctx{now, wall_clock_ ? wall_clock_(now) : WallTime{}, config_, out_};
+  if (archiving()) {
+    ctx.archive_id = [this, wall = ctx.wall] {
+      // As user archives' ids: the time in microseconds, so ids made one
+      // after another sort together in the store's index, then 72 random
+      // bits, so they cannot be guessed.
+      const auto micros = std::chrono::duration_cast<std::chrono::microseconds>(wall.time_since_epoch()).count();
+      char stamp[24];
+      std::snprintf(stamp, sizeof stamp, "%013llx", static_cast<unsigned long long>(micros));
+      return stamp + rng_->random_hex(9);
+    };
+  }
+  return ctx;
 }
 
 void MucService::handle_stanza(Instant now, const Element& stanza) {
@@ -188,6 +208,8 @@ void MucService::room_stanza(MucContext& ctx, const Element& stanza, const Jid& 
     return error(stanza, StanzaError(Condition::item_not_found, "no such room"));
   }
   MucRoom& room = *it->second;
+  if (stanza.name == "iq" && !to.is_full() && stanza.elements().front()->ns == ns::mam)
+    return archive_iq(ctx, id, room, stanza, from);
   if (stanza.name == "presence") {
     if (to.is_full()) room.handle_presence(ctx, stanza, from, to.resource());
     else room.handle_bare_presence(ctx, stanza, from);
@@ -206,6 +228,46 @@ void MucService::room_stanza(MucContext& ctx, const Element& stanza, const Jid& 
   }
   persist(id, room);
   reap(id);
+}
+
+void MucService::archive_iq(MucContext& ctx, const std::string& id, const MucRoom& room, const Element& iq,
+                            const Jid& from) {
+  const Element& payload = *iq.elements().front();
+  const bool get = iq.attribute("type") == "get";
+  if (auto refused = room.may_read_archive(from)) return error(iq, *refused);
+  // A temporary room keeps no archive (nor does a service without a store).
+  if (!archiving() || !room.storable())
+    return error(iq, StanzaError(Condition::service_unavailable, "this room keeps no archive"));
+  ++counters_.archive_queries;
+  auto failed = [&](const StorageError& e) {
+    if (e.kind == StorageError::Kind::not_found) return error(iq, StanzaError(Condition::item_not_found, e.message));
+    ++counters_.store_errors;
+    error(iq, StanzaError(Condition::internal_server_error, ErrorType::wait));
+  };
+  if (payload.name == "query" && get) return ctx.out.push_back(muc::iq_result(iq, mam::query_form()));
+  if (payload.name == "metadata" && get) {
+    ArchiveQuery first_q, last_q;
+    first_q.max = last_q.max = 1;
+    last_q.before = "";
+    auto first = store_->query_muc_archive(config_.domain, id, first_q);
+    if (!first) return failed(first.error());
+    auto last = store_->query_muc_archive(config_.domain, id, last_q);
+    if (!last) return failed(last.error());
+    return ctx.out.push_back(muc::iq_result(iq, mam::metadata(*first, *last)));
+  }
+  if (payload.name != "query") return error(iq, StanzaError(Condition::feature_not_implemented));
+  auto parsed = mam::parse_query(payload, config_.archive_page, config_.max_archive_page);
+  if (auto* e = std::get_if<StanzaError>(&parsed)) return error(iq, *e);
+  auto& q = std::get<mam::ParsedQuery>(parsed);
+  auto page = store_->query_muc_archive(config_.domain, id, q.query);
+  if (!page) return failed(page.error());
+  // §4.2: the results first, each its own message from the room, then the IQ result.
+  auto send = [&](const ArchivedMessage& m) {
+    ctx.out.push_back(mam::result_message(m, q.queryid, from.str(), room.jid().str()));
+  };
+  if (q.flip) std::for_each(page->messages.rbegin(), page->messages.rend(), send);
+  else std::for_each(page->messages.begin(), page->messages.end(), send);
+  ctx.out.push_back(muc::iq_result(iq, mam::fin(*page, !q.query.before.has_value())));
 }
 
 void MucService::create_room(MucContext& ctx, const Element& presence, const Jid& from, const Jid& to) {

@@ -22,6 +22,7 @@
 #include <string>
 #include <unordered_map>
 
+#include "core/rng.hpp"
 #include "xmpp/component.hpp"
 #include "xmpp/muc_config.hpp"
 #include "xmpp/muc_room.hpp"
@@ -40,12 +41,17 @@ struct MucCounters {
   std::uint64_t occupants = 0;      // now, all rooms
   std::uint64_t ignored = 0;        // not for us, or nothing to answer
   std::uint64_t store_errors = 0;   // writes that failed (the room is stored whole at its next change)
+  std::uint64_t archived = 0;       // groupchat messages archived (XEP-0313 §5)
+  std::uint64_t archive_queries = 0;
 };
 
 class MucService final : public Component {
  public:
-  // `config` must pass validate(). `store` (optional) must outlive the service.
-  MucService(MucConfig config, WallClock wall_clock, MucStore* store = nullptr);
+  // `config` must pass validate(). `store` (optional) must outlive the
+  // service; so must `rng`, which makes archive ids: with a store and an
+  // rng (and config.max_archived_messages > 0) persistent rooms keep a
+  // XEP-0313 archive.
+  MucService(MucConfig config, WallClock wall_clock, MucStore* store = nullptr, Rng* rng = nullptr);
 
   // Loads the stored rooms (replacing rooms of the same name); how many.
   StorageResult<std::size_t> restore();
@@ -65,6 +71,9 @@ class MucService final : public Component {
   void service_stanza(MucContext& ctx, const Element& stanza, const Jid& to);
   void room_stanza(MucContext& ctx, const Element& stanza, const Jid& from, const Jid& to);
   void create_room(MucContext& ctx, const Element& presence, const Jid& from, const Jid& to);
+  // XEP-0313 §5: an IQ in urn:xmpp:mam:2 to a room (the query, its form, metadata).
+  void archive_iq(MucContext& ctx, const std::string& id, const MucRoom& room, const Element& iq, const Jid& from);
+  bool archiving() const { return store_ && rng_ && config_.max_archived_messages > 0; }
   Element service_disco_info() const;
   Element service_disco_items() const;
   void error(const Element& stanza, const StanzaError& e, std::string_view by = {});
@@ -78,6 +87,7 @@ class MucService final : public Component {
   MucConfig config_;
   WallClock wall_clock_;
   MucStore* store_;
+  Rng* rng_;
   std::set<std::string> stored_;  // the rooms the store may hold
   std::set<std::string> resave_;  // ... whose stored copy missed a change: saved whole next time
   std::map<std::string, std::unique_ptr<MucRoom>> rooms_;  // by room id, sorted for disco#items

@@ -78,7 +78,19 @@ class MucStore {
   // Appends one message and drops the oldest past `max_history`, in one transaction.
   virtual StorageResult<Stored> add_muc_history(const std::string& service, const std::string& room,
                                                 const MucHistoryRecord& message, std::size_t max_history) = 0;
-  // Deletes the room and everything of it; false when there was none.
+  // XEP-0313 §5: the room's message archive (persistent rooms only: a room
+  // not stored archives nothing). `message.with` is the sender's occupant
+  // JID (room@service/nick). Appends and drops the oldest past
+  // `max_messages`, like a user archive; the archive outlives
+  // save_muc_room (a room saved whole again keeps it) and goes with
+  // delete_muc_room. A query's `with` other than the room's JID (bare: all,
+  // full: that nick) matches nothing; ids it names must be in the archive
+  // (not_found).
+  virtual StorageResult<Stored> archive_muc_message(const std::string& service, const std::string& room,
+                                                    const ArchivedMessage& message, std::size_t max_messages) = 0;
+  virtual StorageResult<ArchivePage> query_muc_archive(const std::string& service, const std::string& room,
+                                                       const ArchiveQuery& query) = 0;
+  // Deletes the room and everything of it (its archive too); false when there was none.
   virtual StorageResult<bool> delete_muc_room(const std::string& service, const std::string& room) = 0;
 };
 

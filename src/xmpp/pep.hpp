@@ -26,6 +26,7 @@
 
 #include "core/rng.hpp"
 #include "xmpp/router.hpp"
+#include "xmpp/vcard.hpp"
 #include "xmpp/xmpp_storage.hpp"
 
 namespace confab::xmpp {
@@ -39,6 +40,12 @@ inline constexpr std::string_view publish_options = "http://jabber.org/protocol/
 inline constexpr std::string_view node_config = "http://jabber.org/protocol/pubsub#node_config";
 inline constexpr std::string_view addresses = "http://jabber.org/protocol/address";  // XEP-0033
 inline constexpr std::string_view private_xml = "jabber:iq:private";                // XEP-0049
+inline constexpr std::string_view bookmarks = "urn:xmpp:bookmarks:1";                // XEP-0402
+inline constexpr std::string_view legacy_bookmarks = "storage:bookmarks";            // XEP-0048
+inline constexpr std::string_view avatar_data = "urn:xmpp:avatar:data";              // XEP-0084
+inline constexpr std::string_view avatar_metadata = "urn:xmpp:avatar:metadata";
+inline constexpr std::string_view vcard_update = "vcard-temp:x:update";              // XEP-0153
+inline constexpr std::string_view vcard_conversion = "urn:xmpp:pep-vcard-conversion:0";  // XEP-0398
 }  // namespace ns
 
 struct PepConfig {
@@ -46,12 +53,18 @@ struct PepConfig {
   std::size_t max_items = 64;                // per node ("max" means this)
   std::size_t max_item_bytes = 192 * 1024;   // one serialized payload (avatar data is large)
   std::size_t caps_cache = 1000;             // distinct caps vers remembered
+  // XEP-0398: a XEP-0084 avatar becomes the vCard PHOTO only if the vCard
+  // stays within this (register_vcards' max_bytes); larger ones stay PEP-only.
+  std::size_t max_vcard_bytes = 128 * 1024;
+  std::size_t avatar_hashes = 10000;         // accounts whose avatar hash is remembered for presence
   // The wall clock of <delay/> on last items; the system clock when empty.
   std::function<std::chrono::system_clock::time_point(Instant)> wall_clock;
 };
 
 // Hooks PEP into `router` (an extension and the pubsub IQ routes). `store`
-// and `rng` must outlive the router.
-void register_pep(Router& router, XmppStore& store, Rng& rng, PepConfig config = {});
+// and `rng` must outlive the router. Returns the XEP-0398 hook for
+// register_vcards (a vCard PHOTO set becomes the account's XEP-0084
+// avatar); valid as long as the router.
+VcardSetHook register_pep(Router& router, XmppStore& store, Rng& rng, PepConfig config = {});
 
 }  // namespace confab::xmpp

@@ -172,6 +172,7 @@ IqOutcome PepService::publish(const IqRequest& r, const Element& publish, const 
   if (node->config.persist_items && !store_.put_pep_item(owner, node_name, item, node->config.max_items))
     return StanzaError(Condition::internal_server_error, ErrorType::wait);
   notify(owner, *node, items_event(node_name, item), r.from);
+  converted(r, node_name);  // XEP-0402 #compat, XEP-0398
 
   Element published("publish", std::string(ns::pubsub));
   published.set_attribute("node", node_name);
@@ -195,6 +196,7 @@ IqOutcome PepService::retract(const IqRequest& r, const Element& retract) {
   const auto notify_attr = retract.attribute("notify");
   if (notify_attr && parse_form_boolean(*notify_attr).value_or(false))
     notify(owner, *node, retract_event(node_name, id), std::nullopt);
+  converted(r, node_name);
   return std::optional<Element>();
 }
 

@@ -166,6 +166,14 @@ void PepService::account_disco_info(const Jid&, const Jid&, Element& query) {
   Element feature("feature", std::string(ns::disco_info));
   feature.set_attribute("var", base);
   query.add_child(std::move(feature));
+  // XEP-0398 (pep_avatar.cpp) and XEP-0402 §5.2 (pep_bookmarks.cpp): both
+  // forms of avatars and of bookmarks are kept in step.
+  const std::string bookmarks(ns::bookmarks);
+  for (const std::string& f : {std::string(ns::vcard_conversion), bookmarks + "#compat", bookmarks + "#compat-pep"}) {
+    Element conversion("feature", std::string(ns::disco_info));
+    conversion.set_attribute("var", f);
+    query.add_child(std::move(conversion));
+  }
 }
 
 void PepService::account_disco_items(const Jid& account, const Jid& requester, Element& query) {
@@ -181,7 +189,7 @@ void PepService::account_disco_items(const Jid& account, const Jid& requester, E
   }
 }
 
-void register_pep(Router& router, XmppStore& store, Rng& rng, PepConfig config) {
+VcardSetHook register_pep(Router& router, XmppStore& store, Rng& rng, PepConfig config) {
   auto pep = std::make_shared<PepService>(router, store, rng, std::move(config));
   PepService* p = pep.get();  // the router keeps `pep` alive as long as the routes
   const std::string pubsub(ns::pubsub), owner(ns::pubsub_owner);
@@ -197,6 +205,7 @@ void register_pep(Router& router, XmppStore& store, Rng& rng, PepConfig config) 
   router.add_iq_handler({priv, "query", IqTarget::other_account, true, true, {}},
                         [](const IqRequest&) -> IqOutcome { return StanzaError(Condition::forbidden); });
   router.add_extension(std::move(pep));
+  return [p](const IqRequest& r, const Element& vcard) { p->vcard_set(r, vcard); };
 }
 
 }  // namespace confab::xmpp

@@ -74,6 +74,7 @@ bool Router::receives_presence_of(const Jid& contact_bare, const Jid& user_bare)
 }
 
 void Router::deliver_presence_to_account(const Jid& to_bare, const Element& presence) {
+  if (remote_ && is_remote(to_bare)) return to_remote(presence);  // a contact on another server
   // §8.5.2.1.1: presence to a bare JID goes to every available resource.
   if (auto from = Jid::parse(presence.attribute("from").value_or("")); from && blocks(to_bare, *from)) {
     ++counters_.blocked;
@@ -88,6 +89,7 @@ void Router::broadcast_available(std::uint64_t id, Element presence) {
   const bool was_available = s->available;
   const int old_priority = s->priority;
   presence.remove_attribute("to");
+  for (const auto& x : extensions_) x->presence_outgoing(now_, s->jid, presence);
   s->presence = presence;
   s->priority = priority_of(presence);
   s->available = true;
@@ -117,8 +119,19 @@ void Router::broadcast_available(std::uint64_t id, Element presence) {
       }
     // ...and about its contacts: a probe to each (§4.2.2), answered here
     // since every contact is local (§4.3.2).
-    for (const Jid& c : publishers)
-      if (!blocks(user, c)) answer_probe(c, user, id);
+    for (const Jid& c : publishers) {
+      if (blocks(user, c)) continue;
+      if (remote_ && is_remote(c)) {
+        // §4.3.1: a contact on another server: its server answers the probe.
+        Element probe("presence", std::string(ns::client));
+        probe.set_attribute("from", user.str());
+        probe.set_attribute("to", c.str());
+        probe.set_attribute("type", "probe");
+        to_remote(probe);
+      } else {
+        answer_probe(c, user, id);
+      }
+    }
     // §3.1.3: requests that arrived while the user was away.
     deliver_pending_subscriptions(id);
   }
@@ -211,6 +224,8 @@ void Router::broadcast_unavailable(std::uint64_t id, Element presence, bool incl
     if (Component* c = component_for(target.domain())) {
       ++counters_.to_components;  // e.g. a MUC room: the occupant leaves
       c->handle_stanza(now_, p);
+    } else if (remote_ && is_remote(target)) {
+      to_remote(p);
     } else if (target.is_full()) {
       if (auto t = session_by_full_jid(target); t && !blocks(target.bare(), s->jid)) deliver(*t, std::move(p));
     } else {
@@ -222,9 +237,10 @@ void Router::broadcast_unavailable(std::uint64_t id, Element presence, bool incl
 void Router::directed_presence(std::uint64_t id, Element presence, const Jid& to) {
   Session* s = session(id);
   if (!s) return;
-  if (!is_local_domain(to.domain()))
+  const bool remote = !is_local_domain(to.domain());
+  if (remote && !remote_)
     return send_error(presence, StanzaError(Condition::remote_server_not_found, "no federation with " + to.domain()));
-  if (to.local().empty()) {
+  if (!remote && to.local().empty()) {
     ++counters_.ignored;  // presence to the server itself: nothing to do
     return;
   }
@@ -238,6 +254,7 @@ void Router::directed_presence(std::uint64_t id, Element presence, const Jid& to
     if (type.empty() && !(subscribed && s->available)) s->directed.insert(to);
     else if (type == "unavailable") s->directed.erase(to);
   }
+  if (remote) return to_remote(presence);
   if (to.is_full()) {
     // §8.5.3.2.1: presence to a resource that is not there is ignored.
     auto t = session_by_full_jid(to);

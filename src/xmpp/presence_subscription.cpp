@@ -29,7 +29,8 @@ void Router::outbound_subscription(std::uint64_t id, Element stanza, Subscriptio
   Session* s = session(id);
   if (!s) return;
   const Jid user = s->jid.bare();
-  if (!is_local_domain(contact_jid.domain()))
+  const bool remote = !is_local_domain(contact_jid.domain());
+  if (remote && !remote_)
     return send_error(stanza,
                       StanzaError(Condition::remote_server_not_found, "no federation with " + contact_jid.domain()));
   if (contact_jid.local().empty() || contact_jid == user) {
@@ -76,7 +77,8 @@ void Router::outbound_subscription(std::uint64_t id, Element stanza, Subscriptio
   if (!save_contact(user, item, Push::if_changed))
     return send_error(stanza, StanzaError(Condition::internal_server_error, ErrorType::wait));
   if (!route) return;
-  inbound_subscription(contact_jid, user, kind, stanza);
+  if (remote) to_remote(stanza);  // the contact's server applies A.3
+  else inbound_subscription(contact_jid, user, kind, stanza);
   // §3.1.5: an approval is followed by the user's current presence; §3.2.2:
   // a cancelled subscription by its unavailable presence.
   if (subscribed_from(after) && !subscribed_from(before)) send_presence_to_contact(user, contact_jid, false);
@@ -85,6 +87,7 @@ void Router::outbound_subscription(std::uint64_t id, Element stanza, Subscriptio
 
 void Router::inbound_subscription(const Jid& user, const Jid& from, SubscriptionStanza kind, const Element& stanza) {
   // `user` receives `kind` from `from` (both bare).
+  if (remote_ && is_remote(user)) return to_remote(stanza);  // our automatic answer to another server's user
   if (!account_exists(user)) {
     // §3.1.3: a request to no such user is answered with "unsubscribed".
     if (kind == SubscriptionStanza::subscribe && account_exists(from))

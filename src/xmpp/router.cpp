@@ -159,6 +159,14 @@ void Router::send_error(const Element& stanza, const StanzaError& error) {
   if (!from) return;
   auto sender = Jid::parse(*from);
   if (!sender) return;
+  if (remote_ && is_remote(*sender)) {
+    // A stanza from another server: the error goes back the same way.
+    if (auto reply = error_reply(stanza, error)) {
+      ++counters_.errors_sent;
+      to_remote(*reply);
+    }
+    return;
+  }
   auto target = session_by_full_jid(*sender);
   if (!target) return;  // the sender has gone; nobody to tell
   auto reply = error_reply(stanza, error, sender->bare_str());

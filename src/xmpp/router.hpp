@@ -32,6 +32,7 @@
 #include "core/time.hpp"
 #include "xmpp/component.hpp"
 #include "xmpp/jid.hpp"
+#include "xmpp/remote_route.hpp"
 #include "xmpp/resource_binder.hpp"
 #include "xmpp/router_extension.hpp"
 #include "xmpp/router_types.hpp"
@@ -95,6 +96,12 @@ class Router : public ResourceBinder {
   // Routes what components have to send now: an external component's
   // stanzas arrive on its own connection, not during a call into the router.
   void route_from_components(Instant now);
+  // Federation: stanzas to domains that are neither ours nor a component's
+  // go to `remote` (not owned; null: remote-server-not-found, as without
+  // federation), and what it polls is routed like any inbound stanza
+  // (router_remote.cpp) when route_from_remote() is called.
+  void set_remote_route(RemoteRoute* remote) { remote_ = remote; }
+  void route_from_remote(Instant now);
   // A feature on accounts' bare JIDs (MAM, PEP: router_extension.hpp),
   // called on the events it hooks; the router keeps it alive.
   void add_extension(std::shared_ptr<RouterExtension> extension);
@@ -253,6 +260,14 @@ class Router : public ResourceBinder {
   void from_component(Element stanza);
   bool to_offline_component(const Element& stanza, const Jid& to);
 
+  // router_remote.cpp: stanzas to and from other servers.
+  bool is_remote(const Jid& to) const { return !is_local_domain(to.domain()) && !component_for(to.domain()); }
+  void to_remote(const Element& stanza);
+  void from_remote(Element stanza);
+  void remote_presence(const Element& presence, const Jid& from, const Jid& to);
+  void remote_iq(const Element& iq, const Jid& from, const Jid& to);
+  void answer_remote_probe(const Jid& user_bare, const Jid& prober);
+
   // csi.cpp: XEP-0352.
   void handle_csi(std::uint64_t session, const Element& nonza);
   bool hold_presence(Session& s, Element& stanza);
@@ -268,6 +283,7 @@ class Router : public ResourceBinder {
   std::vector<IqEntry> iq_handlers_;
   std::vector<std::string> server_features_;
   std::vector<Component*> components_;
+  RemoteRoute* remote_ = nullptr;
   std::set<std::string> offline_components_;  // domains of removed components (remove_component)
   std::vector<std::shared_ptr<RouterExtension>> extensions_;
   // The latest `now` the I/O layer gave: what components are told on paths

@@ -41,6 +41,10 @@ class RouterExtension {
   // not available before). `presence` is as broadcast, `from` stamped.
   virtual void presence_available(Instant, const Jid& /*full*/, const Element& /*presence*/, bool /*initial*/) {}
 
+  // Available presence the resource `full` is about to broadcast, before
+  // anyone gets it: may change it (XEP-0398 puts the avatar hash in).
+  virtual void presence_outgoing(Instant, const Jid& /*full*/, Element& /*presence*/) {}
+
   // The resource `full` is no longer available (unavailable presence, or
   // its session ended).
   virtual void resource_unavailable(Instant, const Jid& /*full*/) {}

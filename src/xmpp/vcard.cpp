@@ -19,10 +19,10 @@ IqOutcome read(XmppStore& store, const Jid& account) {
 
 }  // namespace
 
-void register_vcards(Router& router, XmppStore& store, std::size_t max_bytes) {
+void register_vcards(Router& router, XmppStore& store, std::size_t max_bytes, VcardSetHook on_set) {
   const std::string ns(vcard_ns);
   router.add_iq_handler({ns, "vCard", IqTarget::own_account, true, true, {ns}},
-                        [&store, max_bytes](const IqRequest& r) -> IqOutcome {
+                        [&store, max_bytes, on_set = std::move(on_set)](const IqRequest& r) -> IqOutcome {
                           const Jid account = r.from.bare();
                           if (r.iq.attribute("type") == "get") return read(store, account);
                           const std::string xml = serialize(r.payload);
@@ -30,6 +30,7 @@ void register_vcards(Router& router, XmppStore& store, std::size_t max_bytes) {
                             return StanzaError(Condition::not_acceptable, "the vCard is larger than " +
                                                                               std::to_string(max_bytes) + " bytes");
                           if (!store.set_vcard(account, xml)) return StanzaError(Condition::internal_server_error);
+                          if (on_set) on_set(r, r.payload);
                           return std::optional<Element>();
                         });
   router.add_iq_handler({ns, "vCard", IqTarget::other_account, true, false, {}},
