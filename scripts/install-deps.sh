@@ -30,6 +30,21 @@ if ((${#missing[@]})); then
   SUDO=""
   [[ $(id -u) -eq 0 ]] || SUDO="sudo"
   $SUDO apt-get update -qq
-  DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+  # Test peers that are daemons (coturn, prosody, avahi) must not start as
+  # system services and hold ports: the tests start their own. A
+  # policy-rc.d answering 101 tells the packages' scripts not to; one the
+  # machine already has is left alone.
+  policy_created=0
+  if [[ ! -e /usr/sbin/policy-rc.d ]]; then
+    printf '#!/bin/sh\n# confab install-deps: no service starts during the install\nexit 101\n' |
+      $SUDO tee /usr/sbin/policy-rc.d >/dev/null
+    $SUDO chmod 755 /usr/sbin/policy-rc.d
+    policy_created=1
+  fi
+  install_status=0
+  DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null ||
+    install_status=$?
+  if ((policy_created)); then $SUDO rm -f /usr/sbin/policy-rc.d; fi
+  if ((install_status)); then exit "$install_status"; fi
 fi
 echo "install-deps: all ${#packages[@]} packages present"
