@@ -9,6 +9,7 @@
 #include <limits>
 #include <optional>
 
+#include "store/archive_bounds.hpp"
 #include "store/sqlite_xmpp_store.hpp"
 #include "xmpp/xml_stream_parser.hpp"
 #include "xmpp/xml_writer.hpp"
@@ -23,10 +24,6 @@ using xmpp::Jid;
 using xmpp::StorageError;
 using xmpp::StorageResult;
 using xmpp::Stored;
-
-std::int64_t unix_seconds(std::chrono::system_clock::time_point t) {
-  return std::chrono::duration_cast<std::chrono::seconds>(t.time_since_epoch()).count();
-}
 
 // ?1 account, ?2 with (bare), ?3 its resource, ?4..?5 stamps, ?6..?7 seq
 // bounds (exclusive), ?8 ",seq,seq," of the 'ids' filter.
@@ -151,36 +148,12 @@ StorageResult<xmpp::ArchivePage> SqliteXmppStore::query_archive(const Jid& accou
   }
   if (q.start) f.start = unix_seconds(*q.start);
   if (q.end) f.end = unix_seconds(*q.end);
-  if (q.after_id) {
-    auto s = seq_of(*q.after_id);
-    if (!s) return unexpected(s.error());
-    f.above = *s;
-  }
-  if (q.before_id) {
-    auto s = seq_of(*q.before_id);
-    if (!s) return unexpected(s.error());
-    f.below = *s;
-  }
-  if (!q.ids.empty()) {
-    std::string list = ",";
-    for (const std::string& uid : q.ids) {
-      auto s = seq_of(uid);
-      if (!s) return unexpected(s.error());
-      list += std::to_string(*s) + ",";
-    }
-    f.ids = std::move(list);
-  }
-  std::int64_t after = 0, before = std::numeric_limits<std::int64_t>::max();
-  if (q.after) {
-    auto s = seq_of(*q.after);
-    if (!s) return unexpected(s.error());
-    after = *s;
-  }
-  if (q.before && !q.before->empty()) {
-    auto s = seq_of(*q.before);
-    if (!s) return unexpected(s.error());
-    before = *s;
-  }
+  auto bounds = archive_seq_bounds(q, seq_of);
+  if (!bounds) return unexpected(bounds.error());
+  f.above = bounds->above;
+  f.below = bounds->below;
+  f.ids = bounds->ids;
+  const std::int64_t after = bounds->after, before = bounds->before;
   const std::string where(filter);
   {
     Statement c(db_, "SELECT COUNT(*) FROM mam_messages WHERE " + where);

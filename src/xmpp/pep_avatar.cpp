@@ -66,16 +66,6 @@ std::optional<std::pair<std::string, std::string>> photo_of(const Element& vcard
   return std::pair{without_whitespace(photo->child_text("TYPE", vcard_ns).value_or("image/png")), b64};
 }
 
-Element publish_request(std::string_view node, const std::string& id, Element payload) {
-  Element p("publish", std::string(ns::pubsub));
-  p.set_attribute("node", std::string(node));
-  Element item("item", std::string(ns::pubsub));
-  item.set_attribute("id", id);
-  item.add_child(std::move(payload));
-  p.add_child(std::move(item));
-  return p;
-}
-
 }  // namespace
 
 void PepService::avatar_to_vcard(const IqRequest& r) {

@@ -67,7 +67,9 @@ Element new_conference(const Element& c, const Element* old) {
   return out;
 }
 
-Element publish_request(std::string_view node, const std::string& id, Element payload) {
+}  // namespace
+
+Element PepService::publish_request(std::string_view node, const std::string& id, Element payload) {
   Element p("publish", std::string(ns::pubsub));
   p.set_attribute("node", std::string(node));
   Element item("item", std::string(ns::pubsub));
@@ -76,8 +78,6 @@ Element publish_request(std::string_view node, const std::string& id, Element pa
   p.add_child(std::move(item));
   return p;
 }
-
-}  // namespace
 
 std::optional<PepItem> PepService::newest_item(const Jid& owner, const std::string& node) {
   auto items = store_.pep_items(owner, node, 1);  // newest first

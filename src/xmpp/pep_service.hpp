@@ -45,6 +45,8 @@ class PepService final : public RouterExtension {
   void converted(const IqRequest& r, const std::string& node);
   // The newest item of `node` (nullopt: none, or no node).
   std::optional<PepItem> newest_item(const Jid& owner, const std::string& node);
+  // <publish node=…><item id=…>payload</item></publish>, as the conversions publish.
+  static Element publish_request(std::string_view node, const std::string& id, Element payload);
 
   // pep_bookmarks.cpp: XEP-0402 §5.2 (#compat, #compat-pep): bookmarks
   // published to urn:xmpp:bookmarks:1 are rewritten as the XEP-0048
