@@ -102,6 +102,13 @@ std::vector<WatchEvent> SocketWatch::observe(WallTime now, const WatchSnapshot& 
     // A UDP socket connect()ed after bind, or a TCP handshake that finished.
     const bool now_connected = o.socket.remote != before.remote && o.socket.remote.port != 0;
     const bool handshake_done = is(before, SocketState::syn_sent) && is(o.socket, SocketState::established);
+    // bind() seen by one poll, listen() by the next (unless the trace said so).
+    const bool now_listening = is(o.socket, SocketState::listen) && !is(before, SocketState::listen);
+    if (now_listening && !traced_listeners_.contains(o.socket.local.port)) {
+      WatchEvent e{now, WatchEventKind::listening, owner, o, false};
+      changed.push_back(e);
+      touch(e, WatchEventKind::listening);
+    }
     if (now_connected || handshake_done) {
       WatchEvent e{now, WatchEventKind::connected, owner, o, old->second.incoming};
       changed.push_back(e);
@@ -205,7 +212,9 @@ std::vector<WatchEvent> SocketWatch::observe_traced(WallTime now, const SocketTr
   for (const auto& [k, seen] : sockets_)
     if (std::get<0>(k) == owner->pid && seen.socket.socket.proto == record.proto &&
         seen.socket.socket.local.port == record.local.port && seen.socket.socket.remote == record.remote &&
-        kind != WatchEventKind::sent)
+        kind != WatchEventKind::sent &&
+        // A bound TCP socket a poll saw before listen() is still news when it listens.
+        (kind != WatchEventKind::listening || is(seen.socket.socket, SocketState::listen)))
       return {};
 
   std::vector<WatchEvent> out;

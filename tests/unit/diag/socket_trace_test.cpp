@@ -186,5 +186,33 @@ TEST(SocketWatchTraced, AProcessFirstSeenByTheTraceIsAnnouncedAsStarted) {
   EXPECT_EQ(lines(w.observe(t0, {{}, {}})), (std::vector<std::string>{"python3 exited"}));
 }
 
+TEST(SocketWatchTraced, ASocketPolledWhileOnlyBoundIsReportedWhenItListens) {
+  const auto catalog = port_catalog();
+  SocketRecord bound;
+  bound.proto = Proto::tcp;
+  bound.local = *SocketAddress::parse("127.0.0.1:5222");
+  bound.remote = *SocketAddress::parse("0.0.0.0:0");
+  bound.state = static_cast<std::uint8_t>(SocketState::close);
+  bound.inode = 9;
+  const ProcessRef confabd{21350, "confabd"};
+  {  // the trace's listen() after a poll of the bound socket
+    SocketWatch w;
+    w.observe(t0, {{confabd}, {}});
+    EXPECT_EQ(lines(w.observe(t0, {{confabd}, owned_sockets({bound}, {{9, {confabd}}}, catalog)})),
+              (std::vector<std::string>{"confabd opened tcp 127.0.0.1:5222 (xmpp)"}));
+    EXPECT_EQ(lines(w.observe_traced(t0, *parse_socket_trace_line(listen), confabd, catalog)),
+              (std::vector<std::string>{"confabd listening tcp 127.0.0.1:5222 (xmpp)"}));
+  }
+  {  // polls only: bound in one, listening in the next
+    SocketWatch w;
+    w.observe(t0, {{confabd}, {}});
+    w.observe(t0, {{confabd}, owned_sockets({bound}, {{9, {confabd}}}, catalog)});
+    auto listening = bound;
+    listening.state = static_cast<std::uint8_t>(SocketState::listen);
+    EXPECT_EQ(lines(w.observe(t0, {{confabd}, owned_sockets({listening}, {{9, {confabd}}}, catalog)})),
+              (std::vector<std::string>{"confabd listening tcp 127.0.0.1:5222 (xmpp)"}));
+  }
+}
+
 }  // namespace
 }  // namespace confab::diag
